@@ -1,0 +1,1 @@
+"""Solsignals admin (depends on core; core never imports it)."""

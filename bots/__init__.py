@@ -1,0 +1,1 @@
+"""Solsignals bots (depends on core; core never imports it)."""

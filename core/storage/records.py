@@ -1,0 +1,82 @@
+"""Plain records handed from ingestion to storage on the hot path (no ORM objects per event).
+
+Money is integer lamports / raw token units. Times are unix seconds (int) as the chain gives them.
+The storage writer maps each record type to one table.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from core.programs import Program
+
+
+@dataclass(frozen=True, slots=True)
+class TradeRecord:
+    """One decoded buy or sell. Reserves are the curve's / pool's *after* the trade."""
+
+    signature: str
+    event_index: int  # position of the event in its transaction; (signature, event_index) unique
+    slot: int
+    block_time: int | None
+    program: Program
+    mint: str
+    trader: str
+    is_buy: bool
+    sol_lamports: int  # SOL paid (buy) or received (sell), as in the event
+    token_amount_raw: int
+    price_sol: float  # SOL per whole token after the trade (statistics / display only)
+    virtual_sol_reserves: int | None = None
+    virtual_token_reserves: int | None = None
+    real_sol_reserves: int | None = None
+    real_token_reserves: int | None = None
+    pool: str | None = None  # AMM pool, None while on the bonding curve
+
+
+@dataclass(frozen=True, slots=True)
+class MintRecord:
+    """A token launch (Pump.fun CreateEvent)."""
+
+    mint: str
+    name: str
+    symbol: str
+    uri: str
+    creator: str
+    bonding_curve: str
+    created_at: int  # unix s
+    slot: int
+    signature: str
+    decimals: int = 6
+    supply_raw: int | None = None
+    token_program: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CurveCompleteRecord:
+    """A bonding curve reached 100 % (Pump.fun CompleteEvent)."""
+
+    mint: str
+    bonding_curve: str
+    completed_at: int
+    slot: int
+    signature: str
+
+
+@dataclass(frozen=True, slots=True)
+class PoolRecord:
+    """An AMM pool (PumpSwap CreatePoolEvent, or resolved from chain)."""
+
+    pool: str
+    program: Program
+    base_mint: str
+    quote_mint: str
+    created_at: int | None
+    slot: int | None
+    signature: str | None
+    creator: str | None = None
+    lp_mint: str | None = None
+    base_reserve_raw: int | None = None
+    quote_reserve_raw: int | None = None
+
+
+Record = TradeRecord | MintRecord | CurveCompleteRecord | PoolRecord

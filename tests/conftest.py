@@ -1,0 +1,82 @@
+"""Infrastructure fixtures only: real PostgreSQL and Redis, each test in a clean database.
+
+The suite fails (never skips) when either server cannot be reached: `.ci/run` starts them.
+Override with SOLSIGNALS_TEST_PG (server DSN, default postgresql://postgres@127.0.0.1:5432/postgres)
+and SOLSIGNALS_TEST_REDIS (default redis://127.0.0.1:6379/0).
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import asyncpg
+import pytest
+import redis
+
+PG_SERVER_DSN = os.environ.get(
+    "SOLSIGNALS_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres"
+)
+REDIS_URL = os.environ.get("SOLSIGNALS_TEST_REDIS", "redis://127.0.0.1:6379/0")
+
+SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+FIXTURES = SHARED / "fixtures"
+
+
+@pytest.fixture(scope="session")
+def shared_fixtures() -> Path:
+    """../shared/fixtures (real mainnet data). Missing means a broken checkout: fail loudly."""
+    if not FIXTURES.is_dir():
+        pytest.fail(f"shared fixtures not found at {FIXTURES}")
+    return FIXTURES
+
+
+@pytest.fixture
+async def pg_url() -> AsyncIterator[str]:
+    """A fresh, empty PostgreSQL database for this test; dropped afterwards.
+
+    Yields a plain DSN ``postgresql://user@host:port/dbname`` (the form DATABASE_URL takes).
+    """
+    name = f"solsignals_test_{uuid.uuid4().hex[:12]}"
+    try:
+        admin = await asyncpg.connect(PG_SERVER_DSN, timeout=5)
+    except (OSError, asyncpg.PostgresError) as exc:
+        pytest.fail(f"PostgreSQL not reachable at {PG_SERVER_DSN}: {exc}")
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await admin.close()
+    base = PG_SERVER_DSN.rsplit("/", 1)[0]
+    try:
+        yield f"{base}/{name}"
+    finally:
+        admin = await asyncpg.connect(PG_SERVER_DSN, timeout=5)
+        try:
+            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        finally:
+            await admin.close()
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> str:
+    """A SQLite file URL in the test's temporary directory (the embedded default)."""
+    return f"sqlite:///{tmp_path / 'solsignals.db'}"
+
+
+@pytest.fixture
+def redis_url() -> Iterator[str]:
+    """Redis with an empty logical database (db 15) for this test."""
+    url = REDIS_URL.rsplit("/", 1)[0] + "/15"
+    client = redis.Redis.from_url(url)
+    try:
+        client.ping()
+    except redis.RedisError as exc:
+        pytest.fail(f"Redis not reachable at {url}: {exc}")
+    client.flushdb()
+    try:
+        yield url
+    finally:
+        client.flushdb()
+        client.close()

@@ -1,0 +1,1 @@
+"""Solsignals workers (depends on core; core never imports it)."""
