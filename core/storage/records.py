@@ -79,4 +79,21 @@ class PoolRecord:
     quote_reserve_raw: int | None = None
 
 
-Record = TradeRecord | MintRecord | CurveCompleteRecord | PoolRecord
+@dataclass(frozen=True, slots=True)
+class TickRecord:
+    """One closed OHLCV candle of a mint over ``interval_s`` (1 or 60) starting at ``bucket_start``."""
+
+    mint: str
+    interval_s: int
+    bucket_start: int  # unix s, multiple of interval_s
+    open_price_sol: float
+    high_price_sol: float
+    low_price_sol: float
+    close_price_sol: float
+    volume_lamports: int
+    buys: int
+    sells: int
+    net_flow_lamports: int  # SOL bought minus SOL sold
+
+
+Record = TradeRecord | MintRecord | CurveCompleteRecord | PoolRecord | TickRecord
