@@ -1,0 +1,171 @@
+"""One typed settings object, from the environment and `.env`, validated at start.
+
+Every setting has a documented default here, in one place. A missing or invalid value raises
+``ConfigError`` naming the environment variable and an example value.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import urlsplit, urlunsplit
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from core.errors import ConfigError
+
+EMBEDDED_DATABASE_URL = "sqlite:///./var/solsignals.db"
+
+EXAMPLES: dict[str, str] = {
+    "SOLANA_WS_URLS": "wss://mainnet.helius-rpc.com/?api-key=KEY,wss://api.mainnet.solana.com",
+    "SOLANA_RPC_URLS": "https://mainnet.helius-rpc.com/?api-key=KEY,https://api.mainnet.solana.com",
+    "DATABASE_URL": "postgresql://solsignals@127.0.0.1:5432/solsignals",
+    "REDIS_URL": "redis://127.0.0.1:6379/0",
+    "METRICS_PORT": "9108",
+    "INGEST_BATCH_SIZE": "2000",
+    "INGEST_FLUSH_MS": "200",
+    "SOL_USD_FALLBACK": "150.0",
+    "LOG_LEVEL": "info",
+    "LOG_FORMAT": "json",
+}
+
+
+def _split_urls(value: Any) -> Any:
+    if isinstance(value, str):
+        return [part.strip() for part in value.split(",") if part.strip()]
+    return value
+
+
+class Settings(BaseSettings):
+    """Solsignals configuration. Environment variable names are the upper-case field names."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=False
+    )
+
+    # Chain: ordered provider lists (first = preferred); ws and http paired by position.
+    solana_ws_urls: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    solana_rpc_urls: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    commitment: str = "confirmed"
+    max_slot_lag: int = 150
+
+    # Storage and queues.
+    database_url: SecretStr = SecretStr(EMBEDDED_DATABASE_URL)
+    redis_url: SecretStr | None = None
+
+    # Ingestion.
+    ingest_batch_size: int = Field(default=2000, ge=1, le=100_000)
+    ingest_flush_ms: int = Field(default=200, ge=1, le=60_000)
+    ingest_queue_size: int = Field(default=20_000, ge=100)
+
+    # Market data.
+    sol_usd_fallback: float = Field(default=150.0, gt=0)
+    pyth_sol_usd_account: str = "7UVimffxr9ow1uXYxsr4LHAcV58mLzhmwaeKvJ1pjLiE"
+
+    # Feed: which trades are "big" in the live feed.
+    big_trade_lamports: int = Field(default=2_000_000_000, ge=0)
+
+    # Observability.
+    metrics_port: int = Field(default=0, ge=0, le=65535)  # 0 = no /metrics server
+    log_level: str = "info"
+    log_format: str = "json"  # json | console
+
+    @field_validator("solana_ws_urls", "solana_rpc_urls", mode="before")
+    @classmethod
+    def _csv(cls, value: Any) -> Any:
+        return _split_urls(value)
+
+    @field_validator("solana_ws_urls")
+    @classmethod
+    def _ws_scheme(cls, urls: list[str]) -> list[str]:
+        for url in urls:
+            if urlsplit(url).scheme not in ("ws", "wss"):
+                raise ValueError(f"{url!r} is not a ws:// or wss:// URL")
+        return urls
+
+    @field_validator("solana_rpc_urls")
+    @classmethod
+    def _http_scheme(cls, urls: list[str]) -> list[str]:
+        for url in urls:
+            if urlsplit(url).scheme not in ("http", "https"):
+                raise ValueError(f"{url!r} is not an http:// or https:// URL")
+        return urls
+
+    @field_validator("log_level")
+    @classmethod
+    def _level(cls, value: str) -> str:
+        if value.lower() not in ("debug", "info", "warning", "error"):
+            raise ValueError("must be one of debug, info, warning, error")
+        return value.lower()
+
+    @field_validator("log_format")
+    @classmethod
+    def _format(cls, value: str) -> str:
+        if value.lower() not in ("json", "console"):
+            raise ValueError("must be json or console")
+        return value.lower()
+
+    def redacted(self) -> dict[str, Any]:
+        """The settings as a dict safe to log: secrets and URL credentials / query keys hidden."""
+        out: dict[str, Any] = self.model_dump()
+        out["database_url"] = redact_url(self.database_url.get_secret_value())
+        out["redis_url"] = redact_url(self.redis_url.get_secret_value()) if self.redis_url else None
+        out["solana_ws_urls"] = [redact_url(u) for u in self.solana_ws_urls]
+        out["solana_rpc_urls"] = [redact_url(u) for u in self.solana_rpc_urls]
+        return out
+
+    def require_live(self) -> None:
+        """What `solsignals run` needs beyond the defaults: providers, Postgres, Redis."""
+        if not self.solana_ws_urls:
+            raise ConfigError("SOLANA_WS_URLS", "not set", EXAMPLES["SOLANA_WS_URLS"])
+        if not self.solana_rpc_urls:
+            raise ConfigError("SOLANA_RPC_URLS", "not set", EXAMPLES["SOLANA_RPC_URLS"])
+        if len(self.solana_rpc_urls) != len(self.solana_ws_urls):
+            raise ConfigError(
+                "SOLANA_RPC_URLS",
+                f"has {len(self.solana_rpc_urls)} URLs but SOLANA_WS_URLS has "
+                f"{len(self.solana_ws_urls)}; give one HTTP URL per websocket URL, same order",
+                EXAMPLES["SOLANA_RPC_URLS"],
+            )
+        db = self.database_url.get_secret_value()
+        if not db.startswith(("postgresql://", "postgres://", "postgresql+asyncpg://")):
+            raise ConfigError(
+                "DATABASE_URL",
+                "must be a PostgreSQL URL for `solsignals run` (SQLite is for the demo)",
+                EXAMPLES["DATABASE_URL"],
+            )
+        if self.redis_url is None:
+            raise ConfigError("REDIS_URL", "not set", EXAMPLES["REDIS_URL"])
+        if not self.redis_url.get_secret_value().startswith(("redis://", "rediss://", "unix://")):
+            raise ConfigError("REDIS_URL", "must start with redis://", EXAMPLES["REDIS_URL"])
+
+
+def redact_url(url: str) -> str:
+    """Hide the password and any query string (API keys live there) of a URL."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return "<unparseable url>"
+    netloc = parts.netloc
+    if "@" not in netloc and not parts.query:
+        return url
+    if "@" in netloc:
+        creds, host = netloc.rsplit("@", 1)
+        user = creds.split(":", 1)[0]
+        netloc = f"{user}:***@{host}" if ":" in creds else f"{user}@{host}"
+    query = "***" if parts.query else ""
+    return urlunsplit((parts.scheme, netloc, parts.path, query, ""))
+
+
+def load_settings(env_file: str | Path | None = ".env", **overrides: Any) -> Settings:
+    """Read and validate settings; turn pydantic's errors into a ConfigError naming the variable."""
+    try:
+        return Settings(_env_file=env_file, **overrides)  # type: ignore[call-arg]
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = str(first["loc"][0]) if first["loc"] else "settings"
+        env_name = field.upper()
+        raise ConfigError(
+            env_name, first["msg"], EXAMPLES.get(env_name, "<see README>")
+        ) from exc

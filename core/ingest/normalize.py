@@ -1,0 +1,198 @@
+"""Decoded events → storage records. Pure: no I/O, only an in-memory registry of known pools.
+
+What becomes a record:
+- Pump.fun ``CreateEvent`` → ``MintRecord``; ``TradeEvent`` → ``TradeRecord`` (reserves after the
+  trade are in the event); ``CompleteEvent`` → ``CurveCompleteRecord``.
+- PumpSwap ``CreatePoolEvent`` → ``PoolRecord`` (and the pool is remembered); ``BuyEvent`` /
+  ``SellEvent`` → ``TradeRecord`` when the pool's mints are known (from its CreatePoolEvent or
+  ``register_pool``), else counted in ``unresolved_pool_trades`` and skipped.
+- Raydium AMM v4 ``ray_log`` swaps and CPMM ``SwapEvent`` carry no mint: they are decoded and
+  counted, but stored as trades only once a pool registry maps them (a later issue).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from core.decode.events import DecodedEvent
+from core.market import amm, curve
+from core.programs import TOKEN_PROGRAM_ID, WSOL_MINT, Program
+from core.storage.records import (
+    CurveCompleteRecord,
+    MintRecord,
+    PoolRecord,
+    Record,
+    TradeRecord,
+)
+
+PUMP_DECIMALS = 6
+SOL_DECIMALS = 9
+
+
+@dataclass(frozen=True, slots=True)
+class PoolMints:
+    base_mint: str
+    quote_mint: str
+    base_decimals: int = PUMP_DECIMALS
+    quote_decimals: int = SOL_DECIMALS
+
+
+@dataclass(slots=True)
+class Normalizer:
+    """Turns each transaction's decoded events into records, in order."""
+
+    pools: dict[str, PoolMints] = field(default_factory=dict)
+    skipped: Counter[str] = field(default_factory=Counter)
+
+    def register_pool(self, pool: str, mints: PoolMints) -> None:
+        self.pools[pool] = mints
+
+    def records(self, events: Iterable[DecodedEvent]) -> list[Record]:
+        out: list[Record] = []
+        for index, ev in enumerate(events):
+            try:
+                rec = self._one(ev, index)
+            except (KeyError, TypeError, ValueError):
+                # A prefix layout too short to carry the fields a record needs (e.g. a
+                # TradeEvent cut after `mint`): decoded and counted, not stored.
+                self.skipped[f"incomplete_{ev.event}"] += 1
+                continue
+            if rec is not None:
+                out.append(rec)
+        return out
+
+    def _one(self, ev: DecodedEvent, index: int) -> Record | None:
+        f = ev.fields
+        sig = ev.signature or ""
+        slot = ev.slot or 0
+        if ev.program is Program.PUMP:
+            if ev.event == "TradeEvent":
+                return _pump_trade(ev, index, sig, slot)
+            if ev.event == "CreateEvent":
+                return MintRecord(
+                    mint=f["mint"],
+                    name=f.get("name", ""),
+                    symbol=f.get("symbol", ""),
+                    uri=f.get("uri", ""),
+                    creator=f.get("creator", f.get("user", "")),
+                    bonding_curve=f.get("bonding_curve", ""),
+                    created_at=int(f.get("timestamp", ev.block_time or 0)),
+                    slot=slot,
+                    signature=sig,
+                    decimals=PUMP_DECIMALS,
+                    supply_raw=f.get("token_total_supply"),
+                    token_program=f.get("token_program", TOKEN_PROGRAM_ID),
+                )
+            if ev.event == "CompleteEvent":
+                return CurveCompleteRecord(
+                    mint=f["mint"],
+                    bonding_curve=f.get("bonding_curve", ""),
+                    completed_at=int(f.get("timestamp", ev.block_time or 0)),
+                    slot=slot,
+                    signature=sig,
+                )
+            return None
+        if ev.program is Program.PUMP_AMM:
+            if ev.event == "CreatePoolEvent":
+                mints = PoolMints(
+                    base_mint=f["base_mint"],
+                    quote_mint=f["quote_mint"],
+                    base_decimals=int(f.get("base_mint_decimals", PUMP_DECIMALS)),
+                    quote_decimals=int(f.get("quote_mint_decimals", SOL_DECIMALS)),
+                )
+                self.pools[f["pool"]] = mints
+                return PoolRecord(
+                    pool=f["pool"],
+                    program=Program.PUMP_AMM,
+                    base_mint=f["base_mint"],
+                    quote_mint=f["quote_mint"],
+                    created_at=int(f.get("timestamp", ev.block_time or 0)),
+                    slot=slot,
+                    signature=sig,
+                    creator=f.get("creator"),
+                    lp_mint=f.get("lp_mint"),
+                    base_reserve_raw=f.get("pool_base_amount"),
+                    quote_reserve_raw=f.get("pool_quote_amount"),
+                )
+            if ev.event in ("BuyEvent", "SellEvent"):
+                return self._pump_amm_trade(ev, index, sig, slot)
+            return None
+        if ev.event in ("SwapBaseInLog", "SwapBaseOutLog", "SwapEvent"):
+            self.skipped["unmapped_pool_swap"] += 1
+        return None
+
+    def _pump_amm_trade(
+        self, ev: DecodedEvent, index: int, sig: str, slot: int
+    ) -> TradeRecord | None:
+        f = ev.fields
+        mints = self.pools.get(f.get("pool", ""))
+        if mints is None:
+            self.skipped["unresolved_pool_trades"] += 1
+            return None
+        is_base_buy = ev.event == "BuyEvent"
+        base_in_pool = int(f["pool_base_token_reserves"])
+        quote_in_pool = int(f["pool_quote_token_reserves"])
+        if is_base_buy:
+            base_amount = int(f["base_amount_out"])
+            quote_amount = int(f.get("user_quote_amount_in", f["quote_amount_in"]))
+            base_after = base_in_pool - base_amount
+            quote_after = quote_in_pool + int(f["quote_amount_in"])
+        else:
+            base_amount = int(f["base_amount_in"])
+            quote_amount = int(f.get("user_quote_amount_out", f["quote_amount_out"]))
+            base_after = base_in_pool + base_amount
+            quote_after = quote_in_pool - int(f["quote_amount_out"])
+        if mints.quote_mint == WSOL_MINT:
+            token_mint, is_buy = mints.base_mint, is_base_buy
+            token_amount, sol_amount = base_amount, quote_amount
+            token_res, sol_res, token_dec = base_after, quote_after, mints.base_decimals
+        elif mints.base_mint == WSOL_MINT:
+            token_mint, is_buy = mints.quote_mint, not is_base_buy
+            token_amount, sol_amount = quote_amount, base_amount
+            token_res, sol_res, token_dec = quote_after, base_after, mints.quote_decimals
+        else:
+            self.skipped["non_sol_pool_trades"] += 1
+            return None
+        return TradeRecord(
+            signature=sig,
+            event_index=index,
+            slot=slot,
+            block_time=int(f.get("timestamp", ev.block_time or 0)) or ev.block_time,
+            program=Program.PUMP_AMM,
+            mint=token_mint,
+            trader=f.get("user", ""),
+            is_buy=is_buy,
+            sol_lamports=sol_amount,
+            token_amount_raw=token_amount,
+            price_sol=(
+                amm.price_sol(token_res, sol_res, token_dec) if token_res > 0 and sol_res > 0 else 0.0
+            ),
+            real_sol_reserves=max(sol_res, 0),
+            real_token_reserves=max(token_res, 0),
+            pool=f.get("pool"),
+        )
+
+
+def _pump_trade(ev: DecodedEvent, index: int, sig: str, slot: int) -> TradeRecord:
+    f = ev.fields
+    vsol = int(f["virtual_sol_reserves"])
+    vtok = int(f["virtual_token_reserves"])
+    return TradeRecord(
+        signature=sig,
+        event_index=index,
+        slot=slot,
+        block_time=int(f.get("timestamp", ev.block_time or 0)) or ev.block_time,
+        program=Program.PUMP,
+        mint=f["mint"],
+        trader=f["user"],
+        is_buy=bool(f["is_buy"]),
+        sol_lamports=int(f["sol_amount"]),
+        token_amount_raw=int(f["token_amount"]),
+        price_sol=curve.price_sol(vsol, vtok, PUMP_DECIMALS) if vsol > 0 and vtok > 0 else 0.0,
+        virtual_sol_reserves=vsol,
+        virtual_token_reserves=vtok,
+        real_sol_reserves=f.get("real_sol_reserves"),
+        real_token_reserves=f.get("real_token_reserves"),
+    )
