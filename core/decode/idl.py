@@ -107,7 +107,7 @@ def parse_idl_events(program: Program, idl: dict[str, Any]) -> tuple[EventLayout
 @cache
 def load_idl(program: Program) -> dict[str, Any]:
     text = resources.files("core.decode").joinpath("idl").joinpath(IDL_FILES[program]).read_text()
-    return json.loads(text)  # type: ignore[no-any-return]
+    return json.loads(text)  # type: ignore[no-any-return, unused-ignore]
 
 
 @cache

@@ -1,0 +1,339 @@
+"""Borsh readers compiled from IDL event layouts: event bytes -> dict of fields in IDL order.
+
+Each ``EventLayout`` is compiled once into a list of *steps*: a run of consecutive fixed-size
+primitives becomes one ``struct.Struct`` unpack; strings, vecs, options, enums and structs are
+read by small recursive readers.
+
+Rules (see docs/architecture.md, "Decoding rules"):
+
+- Prefix layouts: on-chain events are prefixes of the IDL layout. When the data ends exactly on a
+  top-level field boundary, decoding stops and the missing trailing fields are absent from the
+  dict. Data that ends inside a field raises ``DecodeError(FailureKind.TRUNCATED)``.
+- Extra trailing bytes after the last IDL field (a newer on-chain version than our IDL) are
+  ignored: the known fields are decoded and returned.
+- Strings: u32 LE length + UTF-8. On-chain Rust strings are always valid UTF-8; invalid bytes are
+  replaced with U+FFFD rather than dropping the event (a token launch is never lost because of
+  its name).
+- bool: one byte, any non-zero value reads as True.
+- Pubkeys: base58 ``str``; a bounded cache avoids re-encoding repeated keys (fee recipients,
+  popular mints).
+- Vec lengths are checked against the remaining bytes before reading, so garbage lengths fail
+  fast as TRUNCATED instead of allocating.
+"""
+
+from __future__ import annotations
+
+import struct
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from solders.pubkey import Pubkey
+
+from core.decode.events import FailureKind
+from core.decode.idl import EventLayout, FieldSpec, TypeSpec
+from core.errors import DecodeError
+
+# --- pubkeys -------------------------------------------------------------------------------------
+
+_PUBKEY_CACHE: dict[bytes, str] = {}
+PUBKEY_CACHE_MAX = 65_536
+
+
+def pubkey_str(raw: bytes) -> str:
+    """Base58 of a 32-byte public key (cached; the cache is cleared when it reaches its bound)."""
+    s = _PUBKEY_CACHE.get(raw)
+    if s is None:
+        s = str(Pubkey.from_bytes(raw))
+        if len(_PUBKEY_CACHE) >= PUBKEY_CACHE_MAX:
+            _PUBKEY_CACHE.clear()
+        _PUBKEY_CACHE[raw] = s
+    return s
+
+
+# --- primitive table -----------------------------------------------------------------------------
+
+# struct format char and byte size of each fixed-size primitive; u128/i128 are read as 16s.
+_FIXED: dict[str, tuple[str, int]] = {
+    "u8": ("B", 1),
+    "i8": ("b", 1),
+    "u16": ("H", 2),
+    "i16": ("h", 2),
+    "u32": ("I", 4),
+    "i32": ("i", 4),
+    "u64": ("Q", 8),
+    "i64": ("q", 8),
+    "u128": ("16s", 16),
+    "i128": ("16s", 16),
+    "bool": ("?", 1),
+    "pubkey": ("32s", 32),
+    "f32": ("f", 4),
+    "f64": ("d", 8),
+}
+
+_U32 = struct.Struct("<I")
+_U8 = struct.Struct("<B")
+
+Reader = Callable[[bytes, int], tuple[Any, int]]
+
+
+def _truncated(what: str, off: int, size: int) -> DecodeError:
+    return DecodeError(FailureKind.TRUNCATED.value, f"{what}: data ends at {size}, inside field")
+
+
+def _convert(kind: str, value: Any) -> Any:
+    if kind == "pubkey":
+        return pubkey_str(value)
+    if kind == "u128":
+        return int.from_bytes(value, "little")
+    if kind == "i128":
+        return int.from_bytes(value, "little", signed=True)
+    return value
+
+
+def _min_size(t: TypeSpec) -> int:
+    """Smallest encoded size of a type (used to bound vec lengths)."""
+    if isinstance(t, str):
+        if t in _FIXED:
+            return _FIXED[t][1]
+        return 4  # string / bytes: length prefix
+    tag = t[0]
+    if tag == "vec":
+        return 4
+    if tag == "option":
+        return 1
+    if tag == "array":
+        return _min_size(t[1]) * t[2]
+    if tag == "struct":
+        return sum(_min_size(f.type) for f in t[1])
+    if tag == "enum":
+        return 1
+    raise ValueError(f"unsupported type {t!r}")
+
+
+def _fixed_reader(kind: str) -> Reader:
+    fmt, size = _FIXED[kind]
+    st = struct.Struct("<" + fmt)
+    unpack_from = st.unpack_from
+    needs_convert = kind in ("pubkey", "u128", "i128")
+
+    def read(data: bytes, off: int) -> tuple[Any, int]:
+        end = off + size
+        if end > len(data):
+            raise _truncated(kind, off, len(data))
+        value = unpack_from(data, off)[0]
+        return (_convert(kind, value) if needs_convert else value), end
+
+    return read
+
+
+def _string_reader(raw: bool) -> Reader:
+    def read(data: bytes, off: int) -> tuple[Any, int]:
+        if off + 4 > len(data):
+            raise _truncated("string length", off, len(data))
+        n = _U32.unpack_from(data, off)[0]
+        start = off + 4
+        end = start + n
+        if end > len(data):
+            raise _truncated("string", off, len(data))
+        chunk = data[start:end]
+        if raw:
+            return chunk.hex(), end
+        return chunk.decode("utf-8", errors="replace"), end
+
+    return read
+
+
+def compile_type(t: TypeSpec) -> Reader:
+    """A reader for one (possibly nested) IDL type: ``read(data, off) -> (value, new_off)``."""
+    if isinstance(t, str):
+        if t in _FIXED:
+            return _fixed_reader(t)
+        if t == "string":
+            return _string_reader(raw=False)
+        if t == "bytes":
+            return _string_reader(raw=True)
+        raise ValueError(f"unsupported primitive {t!r}")
+    tag = t[0]
+    if tag == "vec":
+        return _vec_reader(t[1])
+    if tag == "option":
+        return _option_reader(t[1])
+    if tag == "array":
+        return _array_reader(t[1], t[2])
+    if tag == "struct":
+        return _struct_reader(t[1])
+    if tag == "enum":
+        return _enum_reader(t[1])
+    raise ValueError(f"unsupported type {t!r}")
+
+
+def _vec_reader(inner: TypeSpec) -> Reader:
+    item = compile_type(inner)
+    min_item = max(_min_size(inner), 1)
+
+    def read(data: bytes, off: int) -> tuple[Any, int]:
+        if off + 4 > len(data):
+            raise _truncated("vec length", off, len(data))
+        n = _U32.unpack_from(data, off)[0]
+        off += 4
+        if n * min_item > len(data) - off:
+            raise _truncated(f"vec of {n}", off, len(data))
+        out = []
+        for _ in range(n):
+            value, off = item(data, off)
+            out.append(value)
+        return out, off
+
+    return read
+
+
+def _array_reader(inner: TypeSpec, count: int) -> Reader:
+    item = compile_type(inner)
+
+    def read(data: bytes, off: int) -> tuple[Any, int]:
+        out = []
+        for _ in range(count):
+            value, off = item(data, off)
+            out.append(value)
+        return out, off
+
+    return read
+
+
+def _option_reader(inner: TypeSpec) -> Reader:
+    item = compile_type(inner)
+
+    def read(data: bytes, off: int) -> tuple[Any, int]:
+        if off >= len(data):
+            raise _truncated("option tag", off, len(data))
+        tag = data[off]
+        if tag == 0:
+            return None, off + 1
+        if tag == 1:
+            return item(data, off + 1)
+        raise DecodeError(FailureKind.TRUNCATED.value, f"option tag {tag} is neither 0 nor 1")
+
+    return read
+
+
+def _struct_reader(fields: tuple[FieldSpec, ...]) -> Reader:
+    readers = [(f.name, compile_type(f.type)) for f in fields]
+
+    def read(data: bytes, off: int) -> tuple[Any, int]:
+        out: dict[str, Any] = {}
+        for name, reader in readers:
+            out[name], off = reader(data, off)
+        return out, off
+
+    return read
+
+
+def _enum_reader(variants: tuple[tuple[str, tuple[FieldSpec, ...]], ...]) -> Reader:
+    compiled = [(name, _struct_reader(fields) if fields else None) for name, fields in variants]
+
+    def read(data: bytes, off: int) -> tuple[Any, int]:
+        if off >= len(data):
+            raise _truncated("enum tag", off, len(data))
+        tag = data[off]
+        if tag >= len(compiled):
+            raise DecodeError(FailureKind.TRUNCATED.value, f"enum variant {tag} not in the IDL")
+        name, body = compiled[tag]
+        if body is None:
+            return name, off + 1
+        value, off = body(data, off + 1)
+        return {name: value}, off
+
+    return read
+
+
+# --- top-level event bodies ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Run:
+    """Consecutive fixed-size fields read with one struct unpack."""
+
+    st: struct.Struct
+    names: tuple[str, ...]
+    converts: tuple[tuple[int, str], ...]  # (index, kind) of values needing conversion
+    # Older layouts end inside a run: the byte size of each proper prefix of the run that ends
+    # on a field boundary -> (struct, names, converts) reading exactly that prefix.
+    prefixes: dict[int, tuple[struct.Struct, tuple[str, ...], tuple[tuple[int, str], ...]]]
+
+
+@dataclass(frozen=True, slots=True)
+class _Var:
+    name: str
+    read: Reader
+
+
+def _compile_steps(fields: tuple[FieldSpec, ...]) -> list[_Run | _Var]:
+    steps: list[_Run | _Var] = []
+    pending: list[FieldSpec] = []
+
+    def flush() -> None:
+        if not pending:
+            return
+        fmt = "<" + "".join(_FIXED[str(f.type)][0] for f in pending)
+        converts = tuple(
+            (i, str(f.type)) for i, f in enumerate(pending) if f.type in ("pubkey", "u128", "i128")
+        )
+        names = tuple(f.name for f in pending)
+        prefixes = {}
+        for k in range(1, len(pending)):
+            st = struct.Struct("<" + "".join(_FIXED[str(f.type)][0] for f in pending[:k]))
+            prefixes[st.size] = (st, names[:k], tuple(c for c in converts if c[0] < k))
+        steps.append(_Run(struct.Struct(fmt), names, converts, prefixes))
+        pending.clear()
+
+    for f in fields:
+        if isinstance(f.type, str) and f.type in _FIXED:
+            pending.append(f)
+        else:
+            flush()
+            steps.append(_Var(f.name, compile_type(f.type)))
+    flush()
+    return steps
+
+
+class EventBodyDecoder:
+    """Decodes the Borsh body of one event (the bytes after the 8-byte discriminator)."""
+
+    __slots__ = ("_steps", "layout", "name")
+
+    def __init__(self, layout: EventLayout) -> None:
+        self.layout = layout
+        self.name = layout.name
+        self._steps = _compile_steps(layout.fields)
+
+    def decode(self, data: bytes, off: int = 8) -> dict[str, Any]:
+        """Fields of the event whose body starts at ``off``. Raises DecodeError(TRUNCATED)."""
+        out: dict[str, Any] = {}
+        size = len(data)
+        for step in self._steps:
+            if off == size:
+                return out  # older, shorter layout: ends on a field boundary
+            if type(step) is _Run:
+                st = step.st
+                names = step.names
+                converts = step.converts
+                if off + st.size > size:
+                    prefix = step.prefixes.get(size - off)
+                    if prefix is None:
+                        raise _truncated(self.name, off, size)
+                    st, names, converts = prefix
+                values = st.unpack_from(data, off)
+                off += st.size
+                out.update(zip(names, values, strict=True))
+                for i, kind in converts:
+                    out[names[i]] = _convert(kind, values[i])
+            else:
+                assert type(step) is _Var
+                out[step.name], off = step.read(data, off)
+        return out
+
+
+def compile_layouts(layouts: tuple[EventLayout, ...]) -> dict[bytes, EventBodyDecoder]:
+    """Discriminator -> compiled decoder for every layout of one program."""
+    return {layout.discriminator: EventBodyDecoder(layout) for layout in layouts}
