@@ -13,7 +13,7 @@ What becomes a record:
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from core.decode.events import DecodedEvent
@@ -49,9 +49,17 @@ class Normalizer:
     def register_pool(self, pool: str, mints: PoolMints) -> None:
         self.pools[pool] = mints
 
-    def records(self, events: Iterable[DecodedEvent]) -> list[Record]:
+    def records(self, events: Sequence[DecodedEvent]) -> list[Record]:
+        """Records of one transaction's events, in order.
+
+        Events without a timestamp of their own (a 2024 CreateEvent) take the transaction's time:
+        the first timestamp another event of the same transaction carries, else its block time.
+        """
         out: list[Record] = []
+        tx_time = _transaction_time(events)
         for index, ev in enumerate(events):
+            if ev.block_time is None and tx_time is not None:
+                ev.block_time = tx_time
             try:
                 rec = self._one(ev, index)
             except (KeyError, TypeError, ValueError):
@@ -173,6 +181,17 @@ class Normalizer:
             real_token_reserves=max(token_res, 0),
             pool=f.get("pool"),
         )
+
+
+def _transaction_time(events: Sequence[DecodedEvent]) -> int | None:
+    for ev in events:
+        ts = ev.fields.get("timestamp")
+        if isinstance(ts, int) and ts > 0:
+            return ts
+    for ev in events:
+        if ev.block_time:
+            return ev.block_time
+    return None
 
 
 def _pump_trade(ev: DecodedEvent, index: int, sig: str, slot: int) -> TradeRecord:
