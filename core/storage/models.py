@@ -1,0 +1,295 @@
+"""The tables of Solsignals (SQLModel, ``table=True``); one metadata for PostgreSQL and SQLite.
+
+The initial Alembic revision creates exactly these (a test compares the migrated schema with this
+metadata on both backends). Money is integer lamports / raw units: raw u64 on-chain amounts use
+``U64`` (NUMERIC(20, 0) on PostgreSQL), sums of SOL in lamports that fit a signed BIGINT use
+``BigInteger``. Times are timezone-aware UTC (``timestamptz`` on PostgreSQL).
+
+``ticks`` upsert rule (see ``core.storage.backends.statements``): writing a bucket that already
+exists merges it: ``open`` kept, ``high`` = max, ``low`` = min, ``close`` = the new close,
+``volume_lamports`` / ``buys`` / ``sells`` / ``net_flow_lamports`` added.
+
+``audit_log`` is append-only: the migration installs triggers that reject UPDATE and DELETE.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+from core.storage.types import U64, BigIntPK, UtcDateTime
+
+SQLModel.metadata.naming_convention = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class ListKind(StrEnum):
+    """Which wallet list a tracked wallet belongs to."""
+
+    FEATURED = "featured"
+    COMMUNITY = "community"
+    MINE = "mine"
+
+
+class UserRole(StrEnum):
+    ANONYMOUS = "anonymous"
+    REGISTERED = "registered"
+    ADMIN = "admin"
+
+
+class PositionStatus(StrEnum):
+    PENDING = "pending"
+    OPEN = "open"
+    CLOSING = "closing"
+    CLOSED = "closed"
+    FAILED = "failed"
+
+
+def _str(*, nullable: bool = True, **kw: Any) -> Any:
+    return Field(default=None, sa_type=sa.String(), nullable=nullable, **kw)
+
+
+def _time(*, nullable: bool = True) -> Any:
+    return Field(default=None, sa_type=UtcDateTime(), nullable=nullable)
+
+
+def _u64(*, nullable: bool = True) -> Any:
+    return Field(default=None, sa_type=U64(), nullable=nullable)
+
+
+def _json(default_factory: Any) -> Any:
+    return Field(default_factory=default_factory, sa_type=sa.JSON(), nullable=False)
+
+
+class Token(SQLModel, table=True):
+    """A token (mint). Rows may start minimal (a curve completion seen before its launch)."""
+
+    __tablename__ = "tokens"
+
+    mint: str = Field(sa_type=sa.String(), primary_key=True)
+    name: str | None = _str()
+    symbol: str | None = _str()
+    uri: str | None = _str()
+    creator: str | None = _str()
+    created_at: datetime | None = _time()
+    created_slot: int | None = Field(default=None, sa_type=sa.BigInteger())
+    bonding_curve: str | None = _str()
+    complete: bool = Field(default=False, nullable=False)
+    completed_at: datetime | None = _time()
+    decimals: int | None = Field(default=None)
+    supply_raw: int | None = _u64()
+    mint_authority: str | None = _str()
+    freeze_authority: str | None = _str()
+    lp_burnt: bool | None = Field(default=None)
+    token_program: str | None = _str()
+    signature: str | None = _str()
+
+
+class Pool(SQLModel, table=True):
+    """An AMM pool (PumpSwap, Raydium)."""
+
+    __tablename__ = "pools"
+
+    pool: str = Field(sa_type=sa.String(), primary_key=True)
+    program: str = _str(nullable=False)
+    base_mint: str = _str(nullable=False)
+    quote_mint: str = _str(nullable=False)
+    creator: str | None = _str()
+    lp_mint: str | None = _str()
+    created_at: datetime | None = _time()
+    created_slot: int | None = Field(default=None, sa_type=sa.BigInteger())
+    signature: str | None = _str()
+    base_reserve_raw: int | None = _u64()
+    quote_reserve_raw: int | None = _u64()
+
+
+class Trade(SQLModel, table=True):
+    """One buy or sell. ``(signature, event_index)`` is unique: replays never double-store."""
+
+    __tablename__ = "trades"
+    __table_args__ = (
+        sa.UniqueConstraint("signature", "event_index"),
+        sa.Index("ix_trades_mint_block_time", "mint", "block_time"),
+        sa.Index("ix_trades_trader_block_time", "trader", "block_time"),
+    )
+
+    id: int | None = Field(default=None, sa_type=BigIntPK, primary_key=True)
+    signature: str = _str(nullable=False)
+    event_index: int = Field(nullable=False)
+    slot: int = Field(sa_type=sa.BigInteger(), nullable=False)
+    block_time: datetime | None = _time()
+    program: str = _str(nullable=False)
+    mint: str = _str(nullable=False)
+    trader: str = _str(nullable=False)
+    is_buy: bool = Field(nullable=False)
+    sol_lamports: int = _u64(nullable=False)
+    token_amount_raw: int = _u64(nullable=False)
+    price_sol: float = Field(sa_type=sa.Double(), nullable=False)
+    virtual_sol_reserves: int | None = _u64()
+    virtual_token_reserves: int | None = _u64()
+    real_sol_reserves: int | None = _u64()
+    real_token_reserves: int | None = _u64()
+    pool: str | None = _str()
+
+
+class Tick(SQLModel, table=True):
+    """One OHLCV candle of a mint over ``interval_s`` seconds starting at ``bucket_start``."""
+
+    __tablename__ = "ticks"
+
+    mint: str = Field(sa_type=sa.String(), primary_key=True)
+    interval_s: int = Field(primary_key=True)
+    bucket_start: datetime = Field(sa_type=UtcDateTime(), primary_key=True)
+    open_price_sol: float = Field(sa_type=sa.Double(), nullable=False)
+    high_price_sol: float = Field(sa_type=sa.Double(), nullable=False)
+    low_price_sol: float = Field(sa_type=sa.Double(), nullable=False)
+    close_price_sol: float = Field(sa_type=sa.Double(), nullable=False)
+    volume_lamports: int = Field(sa_type=sa.BigInteger(), nullable=False)
+    buys: int = Field(nullable=False)
+    sells: int = Field(nullable=False)
+    net_flow_lamports: int = Field(sa_type=sa.BigInteger(), nullable=False)
+
+
+class User(SQLModel, table=True):
+    __tablename__ = "users"
+
+    id: int | None = Field(default=None, sa_type=BigIntPK, primary_key=True)
+    telegram_id: int | None = Field(default=None, sa_type=sa.BigInteger(), unique=True)
+    discord_id: int | None = Field(default=None, sa_type=sa.BigInteger(), unique=True)
+    language: str = Field(default="en", sa_type=sa.String(), nullable=False)
+    role: UserRole = Field(default=UserRole.ANONYMOUS, sa_type=sa.String(), nullable=False)
+    settings: dict[str, Any] = _json(dict)
+    created_at: datetime = Field(default_factory=utc_now, sa_type=UtcDateTime(), nullable=False)
+
+
+class Wallet(SQLModel, table=True):
+    """A tracked wallet on one of the lists."""
+
+    __tablename__ = "wallets"
+
+    address: str = Field(sa_type=sa.String(), primary_key=True)
+    alias: str | None = _str()
+    tags: list[str] = _json(list)
+    list_kind: ListKind = Field(default=ListKind.COMMUNITY, sa_type=sa.String(), nullable=False)
+    owner_user_id: int | None = Field(
+        default=None, sa_type=sa.BigInteger(), foreign_key="users.id", nullable=True
+    )
+    monitor_count: int = Field(default=0, nullable=False)
+    created_at: datetime = Field(default_factory=utc_now, sa_type=UtcDateTime(), nullable=False)
+    updated_at: datetime = Field(default_factory=utc_now, sa_type=UtcDateTime(), nullable=False)
+
+
+class SmartTrade(SQLModel, table=True):
+    """A trade by a tracked wallet (one row per wallet that the trade concerns)."""
+
+    __tablename__ = "smart_trades"
+    __table_args__ = (
+        sa.UniqueConstraint("signature", "event_index", "wallet"),
+        sa.Index("ix_smart_trades_wallet_block_time", "wallet", "block_time"),
+        sa.Index("ix_smart_trades_mint_block_time", "mint", "block_time"),
+    )
+
+    id: int | None = Field(default=None, sa_type=BigIntPK, primary_key=True)
+    wallet: str = _str(nullable=False)
+    signature: str = _str(nullable=False)
+    event_index: int = Field(nullable=False)
+    mint: str = _str(nullable=False)
+    is_buy: bool = Field(nullable=False)
+    sol_lamports: int = _u64(nullable=False)
+    token_amount_raw: int = _u64(nullable=False)
+    price_sol: float = Field(sa_type=sa.Double(), nullable=False)
+    block_time: datetime | None = _time()
+
+
+class Signal(SQLModel, table=True):
+    """A scored signal for a mint, with its explanation."""
+
+    __tablename__ = "signals"
+    __table_args__ = (sa.Index("ix_signals_mint_created_at", "mint", "created_at"),)
+
+    id: int | None = Field(default=None, sa_type=BigIntPK, primary_key=True)
+    mint: str = _str(nullable=False)
+    created_at: datetime = Field(default_factory=utc_now, sa_type=UtcDateTime(), nullable=False)
+    strength: float = Field(sa_type=sa.Double(), nullable=False)
+    components: dict[str, Any] = _json(dict)
+    explanation: dict[str, Any] = _json(dict)
+    rules_fired: list[str] = _json(list)
+    risk: dict[str, Any] = _json(dict)
+
+
+class Rule(SQLModel, table=True):
+    __tablename__ = "rules"
+
+    id: int | None = Field(default=None, sa_type=BigIntPK, primary_key=True)
+    name: str = _str(nullable=False)
+    kind: str = _str(nullable=False)
+    params: dict[str, Any] = _json(dict)
+    enabled: bool = Field(default=True, nullable=False)
+    owner_user_id: int | None = Field(
+        default=None, sa_type=sa.BigInteger(), foreign_key="users.id", nullable=True
+    )
+    created_at: datetime = Field(default_factory=utc_now, sa_type=UtcDateTime(), nullable=False)
+    updated_at: datetime = Field(default_factory=utc_now, sa_type=UtcDateTime(), nullable=False)
+
+
+class Position(SQLModel, table=True):
+    """A user's position in a mint. ``idempotency_key`` makes opening it exactly-once."""
+
+    __tablename__ = "positions"
+
+    id: int | None = Field(default=None, sa_type=BigIntPK, primary_key=True)
+    user_id: int = Field(sa_type=sa.BigInteger(), foreign_key="users.id", nullable=False)
+    mint: str = _str(nullable=False)
+    status: PositionStatus = Field(
+        default=PositionStatus.PENDING, sa_type=sa.String(), nullable=False
+    )
+    entry_lamports: int = Field(default=0, sa_type=sa.BigInteger(), nullable=False)
+    token_amount_raw: int = Field(default=0, sa_type=U64(), nullable=False)
+    avg_price_sol: float | None = Field(default=None, sa_type=sa.Double())
+    realized_pnl_lamports: int = Field(default=0, sa_type=sa.BigInteger(), nullable=False)
+    opened_at: datetime = Field(default_factory=utc_now, sa_type=UtcDateTime(), nullable=False)
+    closed_at: datetime | None = _time()
+    idempotency_key: str = Field(sa_type=sa.String(), unique=True, nullable=False)
+
+
+class AuditLog(SQLModel, table=True):
+    """Append-only record of every state change that matters (triggers reject UPDATE/DELETE)."""
+
+    __tablename__ = "audit_log"
+
+    id: int | None = Field(default=None, sa_type=BigIntPK, primary_key=True)
+    at: datetime = Field(default_factory=utc_now, sa_type=UtcDateTime(), nullable=False)
+    actor: str = _str(nullable=False)
+    action: str = _str(nullable=False)
+    subject: str | None = _str()
+    details: dict[str, Any] = _json(dict)
+    idempotency_key: str | None = Field(default=None, sa_type=sa.String(), index=True)
+
+
+TABLES: tuple[type[SQLModel], ...] = (
+    Token,
+    Pool,
+    Trade,
+    Tick,
+    User,
+    Wallet,
+    SmartTrade,
+    Signal,
+    Rule,
+    Position,
+    AuditLog,
+)
+TABLE_NAMES: tuple[str, ...] = tuple(str(t.__tablename__) for t in TABLES)
