@@ -67,17 +67,17 @@ def _resolve(t: Any, types: dict[str, dict[str, Any]]) -> TypeSpec:
         name = ref["name"] if isinstance(ref, dict) else ref
         td = types[name]["type"]
         if td["kind"] == "struct":
-            return ("struct", _fields(td.get("fields", []), types))
+            return ("struct", parse_fields(td.get("fields", []), types))
         if td["kind"] == "enum":
             return (
                 "enum",
-                tuple((v["name"], _fields(v.get("fields", []), types)) for v in td["variants"]),
+                tuple((v["name"], parse_fields(v.get("fields", []), types)) for v in td["variants"]),
             )
         raise ValueError(f"unsupported defined kind {td['kind']!r} for {name}")
     raise ValueError(f"unsupported IDL type {t!r}")
 
 
-def _fields(raw: list[Any], types: dict[str, dict[str, Any]]) -> tuple[FieldSpec, ...]:
+def parse_fields(raw: list[Any], types: dict[str, dict[str, Any]]) -> tuple[FieldSpec, ...]:
     out = []
     for i, f in enumerate(raw):
         if isinstance(f, dict):
@@ -98,7 +98,7 @@ def parse_idl_events(program: Program, idl: dict[str, Any]) -> tuple[EventLayout
                 program=program,
                 name=ev["name"],
                 discriminator=bytes(ev["discriminator"]),
-                fields=_fields(td.get("fields", []), types),
+                fields=parse_fields(td.get("fields", []), types),
             )
         )
     return tuple(layouts)
