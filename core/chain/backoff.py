@@ -1,0 +1,31 @@
+"""Exponential backoff with full jitter (AWS architecture blog's "full jitter" variant)."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+
+
+@dataclass(slots=True)
+class Backoff:
+    """Delays for consecutive failures: ``uniform(0, min(cap_s, base_s * 2**attempt))``.
+
+    ``next_delay_s()`` advances the attempt counter; ``reset()`` after a success.
+    """
+
+    base_s: float = 0.5
+    cap_s: float = 30.0
+    rng: random.Random = field(default_factory=random.Random)
+    attempt: int = 0
+
+    def ceiling_s(self, attempt: int) -> float:
+        # Cap the exponent so huge attempt counts never overflow a float.
+        return min(self.cap_s, self.base_s * (2 ** min(attempt, 62)))
+
+    def next_delay_s(self) -> float:
+        delay_s = self.rng.uniform(0.0, self.ceiling_s(self.attempt))
+        self.attempt += 1
+        return delay_s
+
+    def reset(self) -> None:
+        self.attempt = 0
