@@ -64,7 +64,7 @@ class Settings(BaseSettings):
     pyth_sol_usd_account: str = "7UVimffxr9ow1uXYxsr4LHAcV58mLzhmwaeKvJ1pjLiE"
 
     # Feed: which trades are "big" in the live feed.
-    big_trade_lamports: int = Field(default=2_000_000_000, ge=0)
+    big_trade_lamports: int = Field(default=10_000_000_000, ge=0)
 
     # Observability.
     metrics_port: int = Field(default=0, ge=0, le=65535)  # 0 = no /metrics server

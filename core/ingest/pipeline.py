@@ -1,0 +1,203 @@
+"""The ingestion loop: chain notices → decode → records → storage, candles and the live feed."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import structlog
+
+from core.chain.notices import LogsNotice
+from core.decode import decode_logs
+from core.decode.events import DecodeStats, FailureKind
+from core.ingest import metrics
+from core.ingest.feed import FeedItem, feed_items
+from core.ingest.normalize import Normalizer
+from core.market.candles import CandleAggregator
+from core.storage.records import (
+    CurveCompleteRecord,
+    MintRecord,
+    PoolRecord,
+    Record,
+    TradeRecord,
+)
+
+log = structlog.get_logger(__name__)
+
+MAX_DRAIN = 1_000  # notices decoded per loop turn before yielding to storage
+
+
+class RecordSink(Protocol):
+    async def add_many(self, records: Sequence[Record]) -> None: ...
+
+
+@dataclass(slots=True)
+class IngestStats:
+    notices: int = 0
+    decoded: int = 0
+    decode_errors: int = 0  # inputs we could not decode (a failed transaction is not one)
+    failed_txs: int = 0  # transactions with err != null: their events never happened
+    trades: int = 0
+    mints: int = 0
+    completes: int = 0
+    pools: int = 0
+    ticks: int = 0
+    events_by_name: Counter[str] = field(default_factory=Counter)
+    started_monotonic: float = field(default_factory=time.monotonic)
+
+    def as_dict(self, decode_stats: DecodeStats) -> dict[str, Any]:
+        elapsed = max(time.monotonic() - self.started_monotonic, 1e-9)
+        return {
+            "events": self.notices,
+            "decoded": self.decoded,
+            "decode_errors": self.decode_errors,
+            "decode_errors_by_kind": {
+                k: v for k, v in decode_stats.failures.items() if k != FailureKind.FAILED_TX.value
+            },
+            "failed_txs": self.failed_txs,
+            "trades": self.trades,
+            "mints": self.mints,
+            "curve_completes": self.completes,
+            "pools": self.pools,
+            "ticks": self.ticks,
+            "events_by_name": dict(self.events_by_name),
+            "events_per_s": round(self.notices / elapsed, 1),
+            "elapsed_s": round(elapsed, 3),
+        }
+
+
+class IngestPipeline:
+    """Consumes ``LogsNotice`` from ``inbox``; hands records to ``sink`` in drained batches."""
+
+    def __init__(
+        self,
+        inbox: asyncio.Queue[LogsNotice],
+        sink: RecordSink,
+        *,
+        big_trade_lamports: int,
+        on_feed: Callable[[FeedItem], None] | None = None,
+        candles: CandleAggregator | None = None,
+        normalizer: Normalizer | None = None,
+    ) -> None:
+        self._inbox = inbox
+        self._sink = sink
+        self._on_feed = on_feed
+        self._big_trade_lamports = big_trade_lamports
+        self._candles = candles if candles is not None else CandleAggregator()
+        self._normalizer = normalizer if normalizer is not None else Normalizer()
+        self.decode_stats = DecodeStats()
+        self.stats = IngestStats()
+        self._failures_reported: Counter[str] = Counter()
+        self._failed_txs_seen = 0
+        self._stopping = asyncio.Event()
+
+    def summary(self) -> dict[str, Any]:
+        return self.stats.as_dict(self.decode_stats)
+
+    def stop(self) -> None:
+        """Finish what is queued, flush open candles, then return from ``run``."""
+        self._stopping.set()
+
+    async def run(self) -> None:
+        while True:
+            batch = await self._next_batch()
+            if batch:
+                records = self.process(batch)
+                if records:
+                    await self._sink.add_many(records)
+            elif self._stopping.is_set():
+                break
+        closing = self._candles.flush_all()
+        self.stats.ticks += len(closing)
+        if closing:
+            await self._sink.add_many(closing)
+
+    async def _next_batch(self) -> list[LogsNotice]:
+        inbox = self._inbox
+        if inbox.empty():
+            if self._stopping.is_set():
+                return []
+            getter = asyncio.ensure_future(inbox.get())
+            stopper = asyncio.ensure_future(self._stopping.wait())
+            done, _ = await asyncio.wait({getter, stopper}, return_when=asyncio.FIRST_COMPLETED)
+            stopper.cancel()
+            if getter not in done:
+                getter.cancel()
+                return []
+            batch = [getter.result()]
+        else:
+            batch = [inbox.get_nowait()]
+        while len(batch) < MAX_DRAIN and not inbox.empty():
+            batch.append(inbox.get_nowait())
+        metrics.INBOX_DEPTH.set(inbox.qsize())
+        return batch
+
+    def process(self, notices: list[LogsNotice]) -> list[Record]:
+        """Decode and normalise a batch (pure CPU work, no awaits)."""
+        started = time.perf_counter()
+        stats = self.stats
+        dstats = self.decode_stats
+        out: list[Record] = []
+        failures_before = dstats.failed
+        # Live notices carry no block time; at `confirmed` the receipt time is within a few
+        # seconds of it, and events' own timestamps take precedence in normalisation.
+        received_s = int(time.time())
+        for notice in notices:
+            stats.notices += 1
+            metrics.NOTICES_IN.labels(notice.source).inc()
+            events = decode_logs(
+                notice.logs,
+                signature=notice.signature,
+                slot=notice.slot,
+                block_time=notice.block_time or received_s,
+                err=notice.err,
+                stats=dstats,
+            )
+            if not events:
+                continue
+            stats.decoded += len(events)
+            for ev in events:
+                stats.events_by_name[f"{ev.program.value}.{ev.event}"] += 1
+                metrics.EVENTS_DECODED.labels(ev.program.value, ev.event).inc()
+            records = self._normalizer.records(events)
+            out.extend(records)
+            for rec in records:
+                if isinstance(rec, TradeRecord):
+                    stats.trades += 1
+                    if rec.block_time:
+                        ticks = self._candles.add(
+                            rec.mint, rec.block_time, rec.price_sol, rec.sol_lamports, rec.is_buy
+                        )
+                        if ticks:
+                            stats.ticks += len(ticks)
+                            out.extend(ticks)
+                elif isinstance(rec, MintRecord):
+                    stats.mints += 1
+                elif isinstance(rec, CurveCompleteRecord):
+                    stats.completes += 1
+                elif isinstance(rec, PoolRecord):
+                    stats.pools += 1
+            if self._on_feed is not None:
+                for item in feed_items(records, big_trade_lamports=self._big_trade_lamports):
+                    self._on_feed(item)
+        new_failures = dstats.failed - failures_before
+        failed_now = dstats.failures.get(FailureKind.FAILED_TX.value, 0)
+        new_failures -= failed_now - self._failed_txs_seen
+        stats.failed_txs += failed_now - self._failed_txs_seen
+        self._failed_txs_seen = failed_now
+        if new_failures:
+            stats.decode_errors += new_failures
+            log.debug("decode_failures", count=new_failures, last=dstats.last_failure)
+            for kind, total in dstats.failures.items():
+                seen = self._failures_reported[kind]
+                if total > seen:
+                    metrics.DECODE_FAILURES.labels(kind).inc(total - seen)
+                    self._failures_reported[kind] = total
+        metrics.RECORDS_OUT.labels("all").inc(len(out))
+        metrics.BATCH_SECONDS.observe(time.perf_counter() - started)
+        return out
+

@@ -1,0 +1,121 @@
+"""Assembles one ingestion process: pubsub client → pipeline → storage (+ Redis stream).
+
+Used by `solsignals run` (real providers, PostgreSQL, Redis) and `solsignals demo` (local replay,
+SQLite). Same code path for both; only the providers and URLs differ.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import structlog
+
+from core.chain.notices import LogsNotice
+from core.chain.providers import Provider
+from core.chain.pubsub import PubsubClient
+from core.ingest.feed import FeedItem
+from core.ingest.pipeline import IngestPipeline
+from core.ingest.redis_stream import RedisRecordStream
+from core.ingest.sinks import FanoutSink, RecordSink
+from core.storage.migrate import upgrade
+from core.storage.writer import BatchWriter
+
+log = structlog.get_logger(__name__)
+
+
+class IngestService:
+    def __init__(
+        self,
+        client: PubsubClient,
+        pipeline: IngestPipeline,
+        sink: FanoutSink,
+        inbox: asyncio.Queue[LogsNotice],
+    ) -> None:
+        self.client = client
+        self.pipeline = pipeline
+        self._sink = sink
+        self._inbox = inbox
+
+    @classmethod
+    async def create(
+        cls,
+        *,
+        database_url: str,
+        providers: Sequence[tuple[str, str, str]],
+        addresses: Sequence[str],
+        batch_size: int,
+        flush_ms: int,
+        big_trade_lamports: int,
+        on_feed: Callable[[FeedItem], None] | None = None,
+        redis_url: str | None = None,
+        migrate: bool = False,
+        queue_size: int = 20_000,
+        commitment: str = "confirmed",
+        max_slot_lag: int = 150,
+        heartbeat_s: float = 20.0,
+    ) -> IngestService:
+        if migrate:
+            await upgrade(database_url)
+        writer = BatchWriter(database_url, max_batch=batch_size, flush_interval_ms=flush_ms)
+        await writer.start()
+        secondaries: list[tuple[str, RecordSink]] = []
+        if redis_url:
+            stream = RedisRecordStream(redis_url)
+            await stream.ping()
+            secondaries.append(("redis_stream", stream))
+        sink = FanoutSink(writer, secondaries)
+        inbox: asyncio.Queue[LogsNotice] = asyncio.Queue(maxsize=queue_size)
+        client = PubsubClient(
+            [Provider(name, ws, http) for name, ws, http in providers],
+            addresses,
+            inbox,
+            commitment=commitment,
+            max_slot_lag=max_slot_lag,
+            heartbeat_s=heartbeat_s,
+        )
+        pipeline = IngestPipeline(
+            inbox, sink, big_trade_lamports=big_trade_lamports, on_feed=on_feed
+        )
+        return cls(client, pipeline, sink, inbox)
+
+    async def run_for(self, seconds: float) -> dict[str, Any]:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        loop.call_later(seconds, stop.set)
+        return await self.run_until(stop)
+
+    async def run_until(self, stop: asyncio.Event) -> dict[str, Any]:
+        """Ingest until ``stop`` is set, then drain the queue, flush storage and summarise."""
+        client_task = asyncio.create_task(self.client.run(), name="pubsub")
+        pipeline_task = asyncio.create_task(self.pipeline.run(), name="pipeline")
+        stopper = asyncio.create_task(stop.wait())
+        try:
+            done, _ = await asyncio.wait(
+                {client_task, pipeline_task, stopper}, return_when=asyncio.FIRST_COMPLETED
+            )
+            for task in done:
+                if task is not stopper:
+                    task.result()  # a crashed stage is a crash of the service: re-raise it
+                    raise RuntimeError(f"{task.get_name()} stopped unexpectedly")
+        finally:
+            stopper.cancel()
+            self.client.stop()
+            await asyncio.gather(client_task, return_exceptions=True)
+            self.pipeline.stop()
+            pipeline_error = await asyncio.gather(pipeline_task, return_exceptions=True)
+            await self._sink.aclose()
+        if isinstance(pipeline_error[0], BaseException):
+            raise pipeline_error[0]
+        summary = self.pipeline.summary()
+        state = self.client.state
+        summary.update(
+            reconnects=state.reconnects,
+            failovers=state.failovers,
+            gap_filled=state.gapfilled,
+            duplicates=state.duplicates,
+            provider=state.provider,
+        )
+        log.info("ingest_stopped", **{k: v for k, v in summary.items() if not isinstance(v, dict)})
+        return summary

@@ -1,0 +1,64 @@
+"""`solsignals demo` as a user runs it: the console script, a SQLite file, a JSON summary."""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+import sys
+from pathlib import Path
+
+import orjson
+import pytest
+
+from core.storage.repository import Repository
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+def _solsignals() -> list[str]:
+    script = Path(sys.executable).with_name("solsignals")
+    return [str(script)] if script.exists() else [sys.executable, "-m", "core.cli.main"]
+
+
+@pytest.mark.slow
+def test_demo_json_summary_reports_trades_and_no_decode_errors(tmp_path: Path) -> None:
+    db = tmp_path / "demo.db"
+    proc = subprocess.run(
+        [*_solsignals(), "demo", "--seconds", "5", "--json", "--db", str(db)],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=90,
+    )
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.strip().splitlines()
+    summary = orjson.loads(lines[-1])
+    for key in ("events", "decoded", "decode_errors", "trades", "mints", "events_per_s", "db"):
+        assert key in summary, key
+    assert summary["trades"] > 0
+    assert summary["mints"] > 0
+    assert summary["decode_errors"] == 0
+    assert summary["events"] > 0 and summary["decoded"] >= summary["trades"]
+    assert summary["db"] == str(db)
+    # The live feed came before the summary.
+    assert any(" NEW " in line for line in lines[:-1])
+
+    async def stored() -> dict[str, int]:
+        async with Repository(f"sqlite:///{db}") as repo:
+            return await repo.counts()
+
+    counts = asyncio.run(stored())
+    assert counts["trades"] == summary["trades"]
+    assert counts["tokens"] >= summary["mints"]
+
+
+def test_demo_rejects_a_non_positive_duration(tmp_path: Path) -> None:
+    proc = subprocess.run(
+        [*_solsignals(), "demo", "--seconds", "0"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert proc.returncode == 2
+    assert "--seconds" in proc.stderr and "must be > 0" in proc.stderr
