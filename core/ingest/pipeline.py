@@ -146,9 +146,11 @@ class IngestPipeline:
         # Live notices carry no block time; at `confirmed` the receipt time is within a few
         # seconds of it, and events' own timestamps take precedence in normalisation.
         received_s = int(time.time())
+        by_source: Counter[str] = Counter()
+        by_event: Counter[tuple[str, str]] = Counter()
         for notice in notices:
             stats.notices += 1
-            metrics.NOTICES_IN.labels(notice.source).inc()
+            by_source[notice.source] += 1
             events = decode_logs(
                 notice.logs,
                 signature=notice.signature,
@@ -161,8 +163,7 @@ class IngestPipeline:
                 continue
             stats.decoded += len(events)
             for ev in events:
-                stats.events_by_name[f"{ev.program.value}.{ev.event}"] += 1
-                metrics.EVENTS_DECODED.labels(ev.program.value, ev.event).inc()
+                by_event[(ev.program.value, ev.event)] += 1
             records = self._normalizer.records(events)
             out.extend(records)
             for rec in records:
@@ -197,6 +198,11 @@ class IngestPipeline:
                 if total > seen:
                     metrics.DECODE_FAILURES.labels(kind).inc(total - seen)
                     self._failures_reported[kind] = total
+        for source, n in by_source.items():
+            metrics.NOTICES_IN.labels(source).inc(n)
+        for (program, event), n in by_event.items():
+            stats.events_by_name[f"{program}.{event}"] += n
+            metrics.EVENTS_DECODED.labels(program, event).inc(n)
         metrics.RECORDS_OUT.labels("all").inc(len(out))
         metrics.BATCH_SECONDS.observe(time.perf_counter() - started)
         return out
