@@ -25,6 +25,7 @@ from core.replay.server import ReplayServer
 
 DEMO_START_SLOT = 310_000_000
 DRAIN_TIMEOUT_S = 5.0
+DEMO_LEDGER_TXS = 200_000  # what the server remembers for gap fill (~2 KB each)
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -92,8 +93,9 @@ def _print_feed(item: FeedItem) -> None:
 def _print_summary(summary: dict[str, Any]) -> None:
     lines = [
         "",
-        f"Replayed {summary['published']} transactions in {summary['elapsed_s']} s "
-        f"({summary['events_per_s']} events/s received)",
+        f"Replayed {summary['published']} transactions, received {summary['events']} "
+        f"({summary['missed']} missed) in {summary['elapsed_s']} s "
+        f"({summary['events_per_s']} events/s)",
         f"Decoded {summary['decoded']} events, {summary['decode_errors']} decode errors "
         f"{summary['decode_errors_by_kind'] or ''}".rstrip()
         + f", {summary['failed_txs']} failed transactions skipped",
@@ -126,7 +128,9 @@ async def run_demo(
         market.transactions(start_slot=DEMO_START_SLOT, start_time=int(time.time())),
         rate_per_s=rate,
         drop_every_n=drop_every,
+        max_ledger=DEMO_LEDGER_TXS,
     )
+    server.pause()  # the market opens once the pipeline is listening
     await server.start()
     try:
         service = await IngestService.create(
@@ -141,6 +145,9 @@ async def run_demo(
         )
         stop = asyncio.Event()
         ingest = asyncio.create_task(service.run_until(stop))
+        while not service.client.state.subscribed and not ingest.done():
+            await asyncio.sleep(0.01)
+        server.resume()
         await asyncio.wait({ingest}, timeout=seconds)
         if not ingest.done():
             # End like a provider would be left: stop publishing, let in-flight frames arrive.
@@ -157,5 +164,7 @@ async def run_demo(
     finally:
         await server.stop()
     summary["published"] = len(server.published)
+    # Every simulated transaction mentions a subscribed program: anything not received is lost.
+    summary["missed"] = max(0, summary["published"] - summary["events"])
     summary["db"] = str(db_path)
     return summary

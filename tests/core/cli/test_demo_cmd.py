@@ -52,6 +52,27 @@ def test_demo_json_summary_reports_trades_and_no_decode_errors(tmp_path: Path) -
     assert counts["tokens"] >= summary["mints"]
 
 
+@pytest.mark.slow
+def test_demo_with_dropped_connections_reconnects_and_misses_nothing(tmp_path: Path) -> None:
+    proc = subprocess.run(
+        [
+            *_solsignals(), "demo", "--seconds", "4", "--rate", "1000", "--drop-every", "700",
+            "--json", "--quiet", "--db", str(tmp_path / "d.db"),
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=90,
+    )
+    assert proc.returncode == 0, proc.stderr
+    summary = orjson.loads(proc.stdout.strip().splitlines()[-1])
+    assert summary["reconnects"] >= 3
+    assert summary["gap_filled"] > 0
+    assert summary["published"] > 3000
+    assert summary["missed"] == 0
+    assert summary["events"] == summary["published"]
+
+
 def test_demo_rejects_a_non_positive_duration(tmp_path: Path) -> None:
     proc = subprocess.run(
         [*_solsignals(), "demo", "--seconds", "0"],
