@@ -82,11 +82,13 @@ def _serve(port_q: mp.Queue, go: mp.Event, stop_ev: mp.Event, rate: float) -> No
     """Child process: the replay server, paused until the client has subscribed."""
 
     async def main() -> None:
-        server = ReplayServer(
-            SimulatedMarket(seed=2).transactions(start_slot=1, start_time=int(time.time())),
-            rate_per_s=rate,
-            max_ledger=200_000,
+        # Generated up front: the server's own core then only paces and sends frames.
+        txs = list(
+            SimulatedMarket(seed=2).transactions(
+                start_slot=1, start_time=int(time.time()), limit=int(rate * (SECONDS + 5))
+            )
         )
+        server = ReplayServer(txs, rate_per_s=rate, max_ledger=200_000)
         await server.start()
         server.pause()
         port_q.put(server.port)
@@ -114,7 +116,7 @@ async def phase_ingest() -> None:
     child = mp.Process(target=_serve, args=(port_q, go, stop_ev, RATE), daemon=True)
     child.start()
     try:
-        port = port_q.get(timeout=30)
+        port = port_q.get(timeout=120)
         service = await IngestService.create(
             database_url=url,
             providers=[("replay", f"ws://127.0.0.1:{port}/", f"http://127.0.0.1:{port}/")],
@@ -123,7 +125,7 @@ async def phase_ingest() -> None:
             flush_ms=200,
             big_trade_lamports=10**18,
             migrate=True,
-            queue_size=50_000,
+            queue_size=5_000,
         )
         stop = asyncio.Event()
         task = asyncio.create_task(service.run_until(stop))
