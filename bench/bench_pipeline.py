@@ -29,14 +29,14 @@ import asyncpg
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from core.decode import decode_logs  # noqa: E402
-from core.decode.events import DecodeStats  # noqa: E402
-from core.ingest.normalize import Normalizer  # noqa: E402
-from core.ingest.service import IngestService  # noqa: E402
-from core.log import configure_logging  # noqa: E402
-from core.programs import PROGRAM_IDS  # noqa: E402
-from core.replay.market import SimulatedMarket  # noqa: E402
-from core.replay.server import ReplayServer  # noqa: E402
+from core.decode import decode_logs
+from core.decode.events import DecodeStats
+from core.ingest.normalize import Normalizer
+from core.ingest.service import IngestService
+from core.log import configure_logging
+from core.programs import PROGRAM_IDS
+from core.replay.market import SimulatedMarket
+from core.replay.server import ReplayServer
 
 SERVER_DSN = os.environ.get("SOLSIGNALS_BENCH_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 TXS = int(os.environ.get("SOLSIGNALS_BENCH_TXS", "200000"))
@@ -63,7 +63,11 @@ def phase_decode() -> None:
     started = time.perf_counter()
     for tx in txs:
         evs = decode_logs(
-            tx.logs, signature=tx.signature, slot=tx.slot, block_time=tx.block_time, err=tx.err,
+            tx.logs,
+            signature=tx.signature,
+            slot=tx.slot,
+            block_time=tx.block_time,
+            err=tx.err,
             stats=stats,
         )
         events += len(evs)
@@ -165,6 +169,8 @@ async def phase_ingest() -> None:
 
 if __name__ == "__main__":
     configure_logging("error", "console")
-    print(f"machine: {platform.machine()} {os.cpu_count()} cores, python {platform.python_version()}")
+    print(
+        f"machine: {platform.machine()} {os.cpu_count()} cores, python {platform.python_version()}"
+    )
     asyncio.run(phase_ingest())  # first, so its peak RSS is not phase 1's buffer of transactions
     phase_decode()

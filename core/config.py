@@ -110,7 +110,9 @@ class Settings(BaseSettings):
         """The settings as a dict safe to log: secrets and URL credentials / query keys hidden."""
         out: dict[str, Any] = self.model_dump()
         out["database_url"] = redact_url(self.database_url.get_secret_value())
-        out["redis_url"] = redact_url(self.redis_url.get_secret_value()) if self.redis_url else None
+        out["redis_url"] = (
+            redact_url(self.redis_url.get_secret_value()) if self.redis_url else None
+        )
         out["solana_ws_urls"] = [redact_url(u) for u in self.solana_ws_urls]
         out["solana_rpc_urls"] = [redact_url(u) for u in self.solana_rpc_urls]
         return out
@@ -159,13 +161,11 @@ def redact_url(url: str) -> str:
 
 
 def load_settings(env_file: str | Path | None = ".env", **overrides: Any) -> Settings:
-    """Read and validate settings; turn pydantic's errors into a ConfigError naming the variable."""
+    """Read and validate settings; pydantic's errors become a ConfigError naming the variable."""
     try:
         return Settings(_env_file=env_file, **overrides)  # type: ignore[call-arg]
     except ValidationError as exc:
         first = exc.errors()[0]
         field = str(first["loc"][0]) if first["loc"] else "settings"
         env_name = field.upper()
-        raise ConfigError(
-            env_name, first["msg"], EXAMPLES.get(env_name, "<see README>")
-        ) from exc
+        raise ConfigError(env_name, first["msg"], EXAMPLES.get(env_name, "<see README>")) from exc

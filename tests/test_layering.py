@@ -1,4 +1,4 @@
-"""Dependencies point one way: core never imports the chat bots, workers, admin or their libraries."""
+"""Dependencies point one way: core never imports the bots, workers, admin or their libraries."""
 
 from __future__ import annotations
 
@@ -31,9 +31,5 @@ def test_core_has_modules_to_check() -> None:
 
 @pytest.mark.parametrize("path", CORE_FILES, ids=lambda p: str(p.relative_to(ROOT)))
 def test_core_module_imports_nothing_from_interfaces(path: Path) -> None:
-    bad = [
-        name
-        for name in _imports(path)
-        if name.split(".")[0] in FORBIDDEN_IN_CORE
-    ]
+    bad = [name for name in _imports(path) if name.split(".")[0] in FORBIDDEN_IN_CORE]
     assert bad == [], f"{path.relative_to(ROOT)} imports {bad}"

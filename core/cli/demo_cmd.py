@@ -28,7 +28,7 @@ DRAIN_TIMEOUT_S = 5.0
 DEMO_LEDGER_TXS = 200_000  # what the server remembers for gap fill (~2 KB each)
 
 
-def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg, unused-ignore]
     p = subparsers.add_parser(
         "demo",
         help="run the pipeline against a local simulated market (no keys, no internet)",

@@ -20,7 +20,7 @@ from core.programs import PROGRAM_IDS
 log = structlog.get_logger(__name__)
 
 
-def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg, unused-ignore]
     p = subparsers.add_parser(
         "run",
         help="ingest from real Solana providers (settings from the environment / .env)",
@@ -33,7 +33,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[
 def provider_list(settings: Settings) -> list[tuple[str, str, str]]:
     """(name, ws_url, http_url) in preference order; the name is the host, never the API key."""
     out = []
-    for i, (ws, http) in enumerate(zip(settings.solana_ws_urls, settings.solana_rpc_urls, strict=True)):
+    for i, (ws, http) in enumerate(
+        zip(settings.solana_ws_urls, settings.solana_rpc_urls, strict=True)
+    ):
         host = urlsplit(http).hostname or f"provider{i}"
         out.append((f"{i}:{host}", ws, http))
     return out

@@ -21,8 +21,24 @@ from core.programs import Program
 TypeSpec = str | tuple[Any, ...]
 
 PRIMITIVES = frozenset(
-    {"u8", "i8", "u16", "i16", "u32", "i32", "u64", "i64", "u128", "i128", "bool", "pubkey",
-     "string", "bytes", "f32", "f64"}
+    {
+        "u8",
+        "i8",
+        "u16",
+        "i16",
+        "u32",
+        "i32",
+        "u64",
+        "i64",
+        "u128",
+        "i128",
+        "bool",
+        "pubkey",
+        "string",
+        "bytes",
+        "f32",
+        "f64",
+    }
 )
 
 EVENT_CPI_TAG = bytes.fromhex("e445a52e51cb9a1d")
@@ -71,7 +87,9 @@ def _resolve(t: Any, types: dict[str, dict[str, Any]]) -> TypeSpec:
         if td["kind"] == "enum":
             return (
                 "enum",
-                tuple((v["name"], parse_fields(v.get("fields", []), types)) for v in td["variants"]),
+                tuple(
+                    (v["name"], parse_fields(v.get("fields", []), types)) for v in td["variants"]
+                ),
             )
         raise ValueError(f"unsupported defined kind {td['kind']!r} for {name}")
     raise ValueError(f"unsupported IDL type {t!r}")
@@ -88,7 +106,7 @@ def parse_fields(raw: list[Any], types: dict[str, dict[str, Any]]) -> tuple[Fiel
 
 
 def parse_idl_events(program: Program, idl: dict[str, Any]) -> tuple[EventLayout, ...]:
-    """Event layouts of an Anchor >= 0.30 IDL (events carry discriminators; fields in ``types``)."""
+    """Event layouts of an Anchor >= 0.30 IDL (discriminators on events, fields in ``types``)."""
     types = {t["name"]: t for t in idl.get("types", [])}
     layouts = []
     for ev in idl.get("events", []):

@@ -141,7 +141,8 @@ def parse_idl_instructions(program: Program, idl: dict[str, Any]) -> tuple[Instr
     layouts = []
     for ix in idl.get("instructions", []):
         args = tuple(
-            FieldSpec(f.name, _unwrap_newtypes(f.type)) for f in parse_fields(ix.get("args", []), types)
+            FieldSpec(f.name, _unwrap_newtypes(f.type))
+            for f in parse_fields(ix.get("args", []), types)
         )
         layouts.append(
             InstructionLayout(

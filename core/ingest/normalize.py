@@ -175,7 +175,9 @@ class Normalizer:
             sol_lamports=sol_amount,
             token_amount_raw=token_amount,
             price_sol=(
-                amm.price_sol(token_res, sol_res, token_dec) if token_res > 0 and sol_res > 0 else 0.0
+                amm.price_sol(token_res, sol_res, token_dec)
+                if token_res > 0 and sol_res > 0
+                else 0.0
             ),
             real_sol_reserves=max(sol_res, 0),
             real_token_reserves=max(token_res, 0),

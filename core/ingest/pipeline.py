@@ -206,4 +206,3 @@ class IngestPipeline:
         metrics.RECORDS_OUT.labels("all").inc(len(out))
         metrics.BATCH_SECONDS.observe(time.perf_counter() - started)
         return out
-

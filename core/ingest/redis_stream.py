@@ -44,7 +44,7 @@ RECORD_OF: dict[str, type] = {v: k for k, v in KIND_OF.items()}
 
 def encode_record(rec: Record) -> dict[str, str]:
     out = {"kind": KIND_OF[type(rec)]}
-    for f in dataclasses.fields(rec):  # type: ignore[arg-type]
+    for f in dataclasses.fields(rec):
         value = getattr(rec, f.name)
         if value is None:
             continue
@@ -73,7 +73,7 @@ def decode_record(entry: dict[str, str]) -> Record:
             kwargs[f.name] = Program(raw)
         else:
             kwargs[f.name] = raw
-    return cls(**kwargs)  # type: ignore[no-any-return]
+    return cls(**kwargs)  # type: ignore[no-any-return, unused-ignore]
 
 
 class RedisRecordStream:
@@ -90,7 +90,9 @@ class RedisRecordStream:
         try:
             await self._redis.ping()
         except aioredis.RedisError as exc:
-            raise UpstreamError(f"Redis unreachable: {exc}", retryable=True, provider="redis") from exc
+            raise UpstreamError(
+                f"Redis unreachable: {exc}", retryable=True, provider="redis"
+            ) from exc
 
     async def add_many(self, records: Sequence[Record]) -> None:
         pipe = self._redis.pipeline(transaction=False)
@@ -98,8 +100,12 @@ class RedisRecordStream:
         for rec in records:
             if isinstance(rec, TickRecord):
                 continue
+            fields: dict[Any, Any] = encode_record(rec)
             pipe.xadd(
-                self.stream, encode_record(rec), maxlen=self._maxlen, approximate=True  # type: ignore[arg-type]
+                self.stream,
+                fields,
+                maxlen=self._maxlen,
+                approximate=True,
             )
             PUBLISHED.labels(KIND_OF[type(rec)]).inc()
             count += 1

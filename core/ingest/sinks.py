@@ -42,7 +42,9 @@ class FanoutSink:
                 await sink.add_many(records)
             except UpstreamError as exc:
                 SINK_ERRORS.labels(name).inc()
-                log.warning("secondary_sink_failed", sink=name, error=str(exc), records=len(records))
+                log.warning(
+                    "secondary_sink_failed", sink=name, error=str(exc), records=len(records)
+                )
 
     async def aclose(self) -> None:
         await self._primary.aclose()

@@ -81,7 +81,7 @@ class PoolRecord:
 
 @dataclass(frozen=True, slots=True)
 class TickRecord:
-    """One closed OHLCV candle of a mint over ``interval_s`` (1 or 60) starting at ``bucket_start``."""
+    """One closed OHLCV candle of a mint: ``interval_s`` (1 or 60) from ``bucket_start``."""
 
     mint: str
     interval_s: int

@@ -56,8 +56,18 @@ def test_demo_json_summary_reports_trades_and_no_decode_errors(tmp_path: Path) -
 def test_demo_with_dropped_connections_reconnects_and_misses_nothing(tmp_path: Path) -> None:
     proc = subprocess.run(
         [
-            *_solsignals(), "demo", "--seconds", "4", "--rate", "1000", "--drop-every", "700",
-            "--json", "--quiet", "--db", str(tmp_path / "d.db"),
+            *_solsignals(),
+            "demo",
+            "--seconds",
+            "4",
+            "--rate",
+            "1000",
+            "--drop-every",
+            "700",
+            "--json",
+            "--quiet",
+            "--db",
+            str(tmp_path / "d.db"),
         ],
         cwd=tmp_path,
         capture_output=True,

@@ -73,8 +73,13 @@ async def test_run_ingests_into_postgres_and_the_redis_stream(
         LOG_FORMAT="json",
     )
     proc = await asyncio.create_subprocess_exec(
-        *_command(), "run", "--migrate", cwd=tmp_path, env=env,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        *_command(),
+        "run",
+        "--migrate",
+        cwd=tmp_path,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
     )
     try:
         async with Repository(pg_url) as repo:

@@ -14,7 +14,10 @@ def test_pumpswap_buy_after_pool_creation_becomes_a_sol_trade_on_the_token() -> 
     assert records[0].base_mint == MINT and records[0].quote_mint == WSOL_MINT
 
     buy = pump_amm_swap(
-        "BuyEvent", base=1_000_000_000, quote=400_000_000, base_res=206_900_000_000_000,
+        "BuyEvent",
+        base=1_000_000_000,
+        quote=400_000_000,
+        base_res=206_900_000_000_000,
         quote_res=84_990_359_593,
     )
     (trade,) = norm.records([buy])
@@ -23,7 +26,7 @@ def test_pumpswap_buy_after_pool_creation_becomes_a_sol_trade_on_the_token() -> 
     assert trade.is_buy is True
     assert trade.token_amount_raw == 1_000_000_000
     assert trade.sol_lamports == 404_000_000  # what the user paid, fees included
-    # reserves after: base − out, quote + in
+    # reserves after: base - out, quote + in
     assert trade.real_token_reserves == 206_899_000_000_000
     assert trade.real_sol_reserves == 85_390_359_593
     expected_price = (85_390_359_593 / 1e9) / (206_899_000_000_000 / 1e6)

@@ -1,4 +1,4 @@
-"""Real mainnet transactions through decode + normalise: the records a trader's data is built on."""
+"""Real mainnet transactions through decode + normalise: the records trader data rests on."""
 
 from __future__ import annotations
 
@@ -19,7 +19,9 @@ DEV = "EmLPb9Vpzj4NECQCR1nWShfxgeUjTXNzBjKXx6JiXLHp"
 def test_launch_with_dev_buy_becomes_a_mint_and_a_trade(shared_fixtures: Path) -> None:
     frame = orjson.loads(
         (
-            shared_fixtures / "mainnet" / "c1r5_logsNotification_pumpfun_create_buy_slot310199880.json"
+            shared_fixtures
+            / "mainnet"
+            / "c1r5_logsNotification_pumpfun_create_buy_slot310199880.json"
         ).read_bytes()
     )
     value = frame["params"]["result"]["value"]

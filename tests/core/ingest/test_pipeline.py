@@ -21,7 +21,9 @@ PUMP = "6EF8rrecthR5Dkzon8Nwu78hRvfCKubJ14M5uBEwF6P"
 def _mainnet_notice(shared_fixtures: Path) -> LogsNotice:
     frame = orjson.loads(
         (
-            shared_fixtures / "mainnet" / "c1r5_logsNotification_pumpfun_create_buy_slot310199880.json"
+            shared_fixtures
+            / "mainnet"
+            / "c1r5_logsNotification_pumpfun_create_buy_slot310199880.json"
         ).read_bytes()
     )
     value = frame["params"]["result"]
@@ -40,8 +42,14 @@ async def test_bad_and_failed_transactions_never_stop_the_stream(
     await upgrade(sqlite_url)
     good = _mainnet_notice(shared_fixtures)
     garbage = LogsNotice(
-        "sigbad", 1, None,
-        (f"Program {PUMP} invoke [1]", "Program data: !!!not-base64!!!", f"Program {PUMP} success"),
+        "sigbad",
+        1,
+        None,
+        (
+            f"Program {PUMP} invoke [1]",
+            "Program data: !!!not-base64!!!",
+            f"Program {PUMP} success",
+        ),
         "test",
     )
     failed = LogsNotice(
@@ -65,7 +73,10 @@ async def test_bad_and_failed_transactions_never_stop_the_stream(
     assert summary["failed_txs"] == 1
     assert summary["trades"] == 2 and summary["mints"] == 2
     assert [item.kind for item in feed] == [
-        FeedKind.NEW_MINT, FeedKind.BIG_TRADE, FeedKind.NEW_MINT, FeedKind.BIG_TRADE
+        FeedKind.NEW_MINT,
+        FeedKind.BIG_TRADE,
+        FeedKind.NEW_MINT,
+        FeedKind.BIG_TRADE,
     ]
 
     async with Repository(sqlite_url) as repo:
