@@ -5,7 +5,8 @@ What becomes a record:
   trade are in the event); ``CompleteEvent`` → ``CurveCompleteRecord``.
 - PumpSwap ``CreatePoolEvent`` → ``PoolRecord`` (and the pool is remembered); ``BuyEvent`` /
   ``SellEvent`` → ``TradeRecord`` when the pool's mints are known (from its CreatePoolEvent or
-  ``register_pool``), else counted in ``unresolved_pool_trades`` and skipped.
+  ``resolve_pool``). With ``hold_unknown_pools`` the trades of an unknown pool wait (bounded)
+  until the pool is resolved from chain; otherwise they are counted and skipped.
 - Raydium AMM v4 ``ray_log`` swaps and CPMM ``SwapEvent`` carry no mint: they are decoded and
   counted, but stored as trades only once a pool registry maps them (a later issue).
 """
@@ -45,9 +46,48 @@ class Normalizer:
 
     pools: dict[str, PoolMints] = field(default_factory=dict)
     skipped: Counter[str] = field(default_factory=Counter)
+    hold_unknown_pools: bool = False
+    max_held_events: int = 100_000
+    _held: dict[str, list[tuple[DecodedEvent, int]]] = field(default_factory=dict)
+    _held_count: int = 0
+    _requested: set[str] = field(default_factory=set)
 
     def register_pool(self, pool: str, mints: PoolMints) -> None:
         self.pools[pool] = mints
+
+    @property
+    def held_events(self) -> int:
+        return self._held_count
+
+    def take_unrequested_pools(self) -> list[str]:
+        """Unknown pools with held trades that nobody has been asked to resolve yet."""
+        new = [pool for pool in self._held if pool not in self._requested]
+        self._requested.update(new)
+        return new
+
+    def release_pool(self, pool: str) -> None:
+        """Resolution failed for a passing reason: the pool may be requested again."""
+        self._requested.discard(pool)
+
+    def resolve_pool(self, pool: str, mints: PoolMints | None) -> list[Record]:
+        """Register a pool found on chain and return its held trades as records.
+
+        ``None`` means the address is not a pool we can price (not a PumpSwap pool, or gone):
+        its held trades are counted as ``unresolvable_pool_trades`` and dropped.
+        """
+        held = self._held.pop(pool, [])
+        self._requested.discard(pool)
+        self._held_count -= len(held)
+        if mints is None:
+            self.skipped["unresolvable_pool_trades"] += len(held)
+            return []
+        self.pools[pool] = mints
+        out: list[Record] = []
+        for ev, index in held:
+            rec = self._pump_amm_trade(ev, index, ev.signature or "", ev.slot or 0)
+            if rec is not None:
+                out.append(rec)
+        return out
 
     def records(self, events: Sequence[DecodedEvent]) -> list[Record]:
         """Records of one transaction's events, in order.
@@ -137,7 +177,12 @@ class Normalizer:
         f = ev.fields
         mints = self.pools.get(f.get("pool", ""))
         if mints is None:
-            self.skipped["unresolved_pool_trades"] += 1
+            pool = f.get("pool")
+            if self.hold_unknown_pools and pool and self._held_count < self.max_held_events:
+                self._held.setdefault(pool, []).append((ev, index))
+                self._held_count += 1
+            else:
+                self.skipped["unresolved_pool_trades"] += 1
             return None
         is_base_buy = ev.event == "BuyEvent"
         base_in_pool = int(f["pool_base_token_reserves"])

@@ -14,9 +14,11 @@ import structlog
 from core.chain.notices import LogsNotice
 from core.decode import decode_logs
 from core.decode.events import DecodeStats, FailureKind
+from core.errors import UpstreamError
 from core.ingest import metrics
 from core.ingest.feed import FeedItem, feed_items
 from core.ingest.normalize import Normalizer
+from core.ingest.pools import PoolResolver
 from core.market.candles import CandleAggregator
 from core.storage.records import (
     CurveCompleteRecord,
@@ -29,6 +31,8 @@ from core.storage.records import (
 log = structlog.get_logger(__name__)
 
 MAX_DRAIN = 1_000  # notices decoded per loop turn before yielding to storage
+MAX_POOL_ATTEMPTS = 3  # RPC failures before a pool's held trades are given up (and counted)
+POOL_RETRY_S = 1.0
 
 
 class RecordSink(Protocol):
@@ -82,6 +86,7 @@ class IngestPipeline:
         on_feed: Callable[[FeedItem], None] | None = None,
         candles: CandleAggregator | None = None,
         normalizer: Normalizer | None = None,
+        pool_resolver: PoolResolver | None = None,
     ) -> None:
         self._inbox = inbox
         self._sink = sink
@@ -89,6 +94,11 @@ class IngestPipeline:
         self._big_trade_lamports = big_trade_lamports
         self._candles = candles if candles is not None else CandleAggregator()
         self._normalizer = normalizer if normalizer is not None else Normalizer()
+        self._resolver = pool_resolver
+        if pool_resolver is not None:
+            self._normalizer.hold_unknown_pools = True
+        self._resolving: set[asyncio.Task[None]] = set()
+        self._pool_attempts: Counter[str] = Counter()
         self.decode_stats = DecodeStats()
         self.stats = IngestStats()
         self._failures_reported: Counter[str] = Counter()
@@ -96,7 +106,10 @@ class IngestPipeline:
         self._stopping = asyncio.Event()
 
     def summary(self) -> dict[str, Any]:
-        return self.stats.as_dict(self.decode_stats)
+        out = self.stats.as_dict(self.decode_stats)
+        out["not_stored"] = dict(self._normalizer.skipped)
+        out["held_for_pool"] = self._normalizer.held_events
+        return out
 
     def stop(self) -> None:
         """Finish what is queued, flush open candles, then return from ``run``."""
@@ -109,8 +122,11 @@ class IngestPipeline:
                 records = self.process(batch)
                 if records:
                     await self._sink.add_many(records)
+                self._start_pool_resolution()
             elif self._stopping.is_set():
                 break
+        while self._resolving:  # held trades are stored before the final candles
+            await asyncio.gather(*self._resolving, return_exceptions=True)
         closing = self._candles.flush_all()
         self.stats.ticks += len(closing)
         if closing:
@@ -135,6 +151,69 @@ class IngestPipeline:
             batch.append(inbox.get_nowait())
         metrics.INBOX_DEPTH.set(inbox.qsize())
         return batch
+
+    def _account(self, records: list[Record], out: list[Record]) -> None:
+        """Count records, update candles and the feed, and append all of it to ``out``."""
+        stats = self.stats
+        out.extend(records)
+        for rec in records:
+            if isinstance(rec, TradeRecord):
+                stats.trades += 1
+                if rec.block_time:
+                    ticks = self._candles.add(
+                        rec.mint, rec.block_time, rec.price_sol, rec.sol_lamports, rec.is_buy
+                    )
+                    if ticks:
+                        stats.ticks += len(ticks)
+                        out.extend(ticks)
+            elif isinstance(rec, MintRecord):
+                stats.mints += 1
+            elif isinstance(rec, CurveCompleteRecord):
+                stats.completes += 1
+            elif isinstance(rec, PoolRecord):
+                stats.pools += 1
+        if self._on_feed is not None:
+            for item in feed_items(records, big_trade_lamports=self._big_trade_lamports):
+                self._on_feed(item)
+
+    # ---- pools first seen through their trades ---------------------------------------------
+
+    def _start_pool_resolution(self) -> None:
+        if self._resolver is None:
+            return
+        pools = self._normalizer.take_unrequested_pools()
+        if pools:
+            task = asyncio.create_task(self._resolve_pools(pools))
+            self._resolving.add(task)
+            task.add_done_callback(self._resolving.discard)
+
+    async def _resolve_pools(self, pools: list[str]) -> None:
+        assert self._resolver is not None
+        try:
+            found = await self._resolver.resolve(pools)
+        except UpstreamError as exc:
+            retry = []
+            for pool in pools:
+                self._pool_attempts[pool] += 1
+                if self._pool_attempts[pool] >= MAX_POOL_ATTEMPTS:
+                    self._normalizer.resolve_pool(pool, None)  # counted, dropped
+                    del self._pool_attempts[pool]
+                else:
+                    self._normalizer.release_pool(pool)
+                    retry.append(pool)
+            log.warning(
+                "pool_resolution_failed", pools=len(pools), retry=len(retry), error=str(exc)
+            )
+            if retry and not self._stopping.is_set():
+                await asyncio.sleep(POOL_RETRY_S)
+                self._start_pool_resolution()
+            return
+        out: list[Record] = []
+        for pool, mints in found.items():
+            self._pool_attempts.pop(pool, None)
+            self._account(self._normalizer.resolve_pool(pool, mints), out)
+        if out:
+            await self._sink.add_many(out)
 
     def process(self, notices: list[LogsNotice]) -> list[Record]:
         """Decode and normalise a batch (pure CPU work, no awaits)."""
@@ -164,27 +243,7 @@ class IngestPipeline:
             stats.decoded += len(events)
             for ev in events:
                 by_event[(ev.program.value, ev.event)] += 1
-            records = self._normalizer.records(events)
-            out.extend(records)
-            for rec in records:
-                if isinstance(rec, TradeRecord):
-                    stats.trades += 1
-                    if rec.block_time:
-                        ticks = self._candles.add(
-                            rec.mint, rec.block_time, rec.price_sol, rec.sol_lamports, rec.is_buy
-                        )
-                        if ticks:
-                            stats.ticks += len(ticks)
-                            out.extend(ticks)
-                elif isinstance(rec, MintRecord):
-                    stats.mints += 1
-                elif isinstance(rec, CurveCompleteRecord):
-                    stats.completes += 1
-                elif isinstance(rec, PoolRecord):
-                    stats.pools += 1
-            if self._on_feed is not None:
-                for item in feed_items(records, big_trade_lamports=self._big_trade_lamports):
-                    self._on_feed(item)
+            self._account(self._normalizer.records(events), out)
         new_failures = dstats.failed - failures_before
         failed_now = dstats.failures.get(FailureKind.FAILED_TX.value, 0)
         new_failures -= failed_now - self._failed_txs_seen

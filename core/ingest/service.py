@@ -15,8 +15,10 @@ import structlog
 from core.chain.notices import LogsNotice
 from core.chain.providers import Provider
 from core.chain.pubsub import PubsubClient
+from core.chain.rpc_client import RpcClient
 from core.ingest.feed import FeedItem
 from core.ingest.pipeline import IngestPipeline
+from core.ingest.pools import PoolResolver
 from core.ingest.redis_stream import RedisRecordStream
 from core.ingest.sinks import FanoutSink, RecordSink
 from core.storage.migrate import upgrade
@@ -32,11 +34,13 @@ class IngestService:
         pipeline: IngestPipeline,
         sink: FanoutSink,
         inbox: asyncio.Queue[LogsNotice],
+        rpc: RpcClient | None = None,
     ) -> None:
         self.client = client
         self.pipeline = pipeline
         self._sink = sink
         self._inbox = inbox
+        self._rpc = rpc
 
     @classmethod
     async def create(
@@ -55,6 +59,7 @@ class IngestService:
         commitment: str = "confirmed",
         max_slot_lag: int = 150,
         heartbeat_s: float = 20.0,
+        resolve_pools: bool = True,
     ) -> IngestService:
         if migrate:
             await upgrade(database_url)
@@ -75,10 +80,16 @@ class IngestService:
             max_slot_lag=max_slot_lag,
             heartbeat_s=heartbeat_s,
         )
+        # Pools first seen through their trades are looked up on the preferred provider.
+        rpc = RpcClient(providers[0][2], name=providers[0][0]) if resolve_pools else None
         pipeline = IngestPipeline(
-            inbox, sink, big_trade_lamports=big_trade_lamports, on_feed=on_feed
+            inbox,
+            sink,
+            big_trade_lamports=big_trade_lamports,
+            on_feed=on_feed,
+            pool_resolver=PoolResolver(rpc) if rpc is not None else None,
         )
-        return cls(client, pipeline, sink, inbox)
+        return cls(client, pipeline, sink, inbox, rpc)
 
     async def run_for(self, seconds: float) -> dict[str, Any]:
         stop = asyncio.Event()
@@ -106,6 +117,8 @@ class IngestService:
             self.pipeline.stop()
             pipeline_error = await asyncio.gather(pipeline_task, return_exceptions=True)
             await self._sink.aclose()
+            if self._rpc is not None:
+                await self._rpc.aclose()
         if isinstance(pipeline_error[0], BaseException):
             raise pipeline_error[0]
         summary = self.pipeline.summary()
