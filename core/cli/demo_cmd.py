@@ -10,6 +10,7 @@ import argparse
 import asyncio
 import sys
 import time
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +21,9 @@ from core.ingest.feed import FeedItem, render_line
 from core.ingest.service import IngestService
 from core.log import configure_logging
 from core.programs import PROGRAM_IDS
+from core.replay.ledger import ReplayTx
 from core.replay.market import SimulatedMarket
+from core.replay.recorded import read_recording
 from core.replay.server import ReplayServer
 
 DEMO_START_SLOT = 310_000_000
@@ -49,6 +52,12 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[
         metavar="N",
         help="close the websocket after every N frames, to watch reconnect and gap fill",
     )
+    p.add_argument(
+        "--replay",
+        metavar="FILE",
+        default=None,
+        help="replay a recorded JSONL of real logsNotification frames instead of the simulation",
+    )
     p.add_argument("--json", action="store_true", help="print the summary as one JSON line")
     p.add_argument("--quiet", action="store_true", help="no live feed, summary only")
 
@@ -64,6 +73,10 @@ def _positive_float(text: str) -> float:
 
 
 def run(args: argparse.Namespace) -> int:
+    recording = Path(args.replay) if args.replay else None
+    if recording is not None and not recording.is_file():
+        sys.stderr.write(f"solsignals demo: --replay {recording}: no such file\n")
+        return 2
     settings = load_settings()
     configure_logging("warning", "console")
     summary = asyncio.run(
@@ -77,6 +90,7 @@ def run(args: argparse.Namespace) -> int:
             batch_size=settings.ingest_batch_size,
             flush_ms=settings.ingest_flush_ms,
             big_trade_lamports=settings.big_trade_lamports,
+            recording=recording,
         )
     )
     if args.json:
@@ -109,6 +123,20 @@ def _print_summary(summary: dict[str, Any]) -> None:
     sys.stdout.write("\n".join(lines) + "\n")
 
 
+class _RelevantCount:
+    """Counts the transactions of a source that mention one of the programs we subscribe to."""
+
+    def __init__(self) -> None:
+        self.value = 0
+        self._programs = frozenset(PROGRAM_IDS.values())
+
+    def count(self, source: Iterable[ReplayTx]) -> Iterator[ReplayTx]:
+        for tx in source:
+            if tx.mentions & self._programs:
+                self.value += 1
+            yield tx
+
+
 async def run_demo(
     *,
     seconds: float,
@@ -120,12 +148,19 @@ async def run_demo(
     batch_size: int = 2000,
     flush_ms: int = 200,
     big_trade_lamports: int = 10_000_000_000,
+    recording: Path | None = None,
 ) -> dict[str, Any]:
     db_path.parent.mkdir(parents=True, exist_ok=True)
     database_url = f"sqlite:///{db_path}"
-    market = SimulatedMarket(seed=seed)
+    relevant = _RelevantCount()
+    if recording is not None:
+        source: Iterator[ReplayTx] = read_recording(recording, start_time=int(time.time()))
+    else:
+        source = SimulatedMarket(seed=seed).transactions(
+            start_slot=DEMO_START_SLOT, start_time=int(time.time())
+        )
     server = ReplayServer(
-        market.transactions(start_slot=DEMO_START_SLOT, start_time=int(time.time())),
+        relevant.count(source),
         rate_per_s=rate,
         drop_every_n=drop_every,
         max_ledger=DEMO_LEDGER_TXS,
@@ -148,7 +183,10 @@ async def run_demo(
         while not service.client.state.subscribed and not ingest.done():
             await asyncio.sleep(0.01)
         server.resume()
-        await asyncio.wait({ingest}, timeout=seconds)
+        # Run for `seconds`, or until a finite source (a recording) has been published.
+        source_done = asyncio.create_task(server.done.wait())
+        await asyncio.wait({ingest, source_done}, timeout=seconds)
+        source_done.cancel()
         if not ingest.done():
             # End like a provider would be left: stop publishing, let in-flight frames arrive.
             server.pause()
@@ -164,7 +202,7 @@ async def run_demo(
     finally:
         await server.stop()
     summary["published"] = len(server.published)
-    # Every simulated transaction mentions a subscribed program: anything not received is lost.
-    summary["missed"] = max(0, summary["published"] - summary["events"])
+    # Published transactions that mention a subscribed program and were not received: lost.
+    summary["missed"] = max(0, relevant.value - summary["events"])
     summary["db"] = str(db_path)
     return summary
