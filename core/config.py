@@ -23,6 +23,7 @@ EXAMPLES: dict[str, str] = {
     "DATABASE_URL": "postgresql://solsignals@127.0.0.1:5432/solsignals",
     "REDIS_URL": "redis://127.0.0.1:6379/0",
     "METRICS_PORT": "9108",
+    "METRICS_HOST": "127.0.0.1",
     "INGEST_BATCH_SIZE": "2000",
     "INGEST_FLUSH_MS": "200",
     "SOL_USD_FALLBACK": "150.0",
@@ -68,6 +69,7 @@ class Settings(BaseSettings):
 
     # Observability.
     metrics_port: int = Field(default=0, ge=0, le=65535)  # 0 = no /metrics server
+    metrics_host: str = "0.0.0.0"  # where Prometheus scrapes from; 127.0.0.1 keeps it local
     log_level: str = "info"
     log_format: str = "json"  # json | console
 

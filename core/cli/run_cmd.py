@@ -46,7 +46,7 @@ def run(args: argparse.Namespace) -> int:
     settings.require_live()
     configure_logging(settings.log_level, settings.log_format)
     log.info("starting", settings=settings.redacted())
-    start_metrics_server(settings.metrics_port, host="0.0.0.0")
+    start_metrics_server(settings.metrics_port, host=settings.metrics_host)
     asyncio.run(_serve(settings, migrate=args.migrate, feed=args.feed))
     return 0
 

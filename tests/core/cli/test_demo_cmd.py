@@ -122,8 +122,15 @@ def test_demo_replays_a_recording_of_real_mainnet_notifications(
 
     proc = subprocess.run(
         [
-            *_solsignals(), "demo", "--replay", str(recording), "--seconds", "3", "--json",
-            "--db", str(tmp_path / "r.db"),
+            *_solsignals(),
+            "demo",
+            "--replay",
+            str(recording),
+            "--seconds",
+            "3",
+            "--json",
+            "--db",
+            str(tmp_path / "r.db"),
         ],
         cwd=tmp_path,
         capture_output=True,

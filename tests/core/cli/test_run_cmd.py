@@ -6,11 +6,13 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
 
+import httpx
 import pytest
 import redis.asyncio as aioredis
 from sqlalchemy.exc import SQLAlchemyError
@@ -60,6 +62,7 @@ def test_run_with_an_invalid_redis_url_names_it(tmp_path: Path) -> None:
 async def test_run_ingests_into_postgres_and_the_redis_stream(
     pg_url: str, redis_url: str, tmp_path: Path
 ) -> None:
+    metrics_port = _free_port()
     market = SimulatedMarket(seed=11)
     server = ReplayServer(
         market.transactions(start_slot=1_000, start_time=int(time.time())), rate_per_s=400
@@ -71,6 +74,8 @@ async def test_run_ingests_into_postgres_and_the_redis_stream(
         DATABASE_URL=pg_url,
         REDIS_URL=redis_url,
         LOG_FORMAT="json",
+        METRICS_PORT=str(metrics_port),
+        METRICS_HOST="127.0.0.1",
     )
     proc = await asyncio.create_subprocess_exec(
         *_command(),
@@ -91,6 +96,8 @@ async def test_run_ingests_into_postgres_and_the_redis_stream(
                     trades = (await repo.counts())["trades"]
                 except SQLAlchemyError:  # tables appear once `--migrate` has run
                     trades = 0
+        async with httpx.AsyncClient() as http:
+            scraped = (await http.get(f"http://127.0.0.1:{metrics_port}/metrics")).text
         proc.send_signal(signal.SIGTERM)
         _out, err = await asyncio.wait_for(proc.communicate(), timeout=30)
     finally:
@@ -108,4 +115,23 @@ async def test_run_ingests_into_postgres_and_the_redis_stream(
     await client.aclose()
     # Every stored trade was also published for the signal engine.
     assert streamed >= counts["trades"]
-    assert b'"event": "run_finished"' in err or b'"run_finished"' in err
+    assert b'"run_finished"' in err
+    # Operators see the loop, the stream and storage in Prometheus.
+    assert _metric(scraped, 'solsignals_ingest_notices_total{source="ws"}') >= 200
+    pubsub = 'solsignals_pubsub_notices_total{provider="0:127.0.0.1",source="ws"}'
+    assert _metric(scraped, pubsub) > 0
+    assert "solsignals_storage_flush_seconds_bucket" in scraped
+    assert "solsignals_ingest_inbox_depth" in scraped
+
+
+def _metric(text: str, name: str) -> float:
+    for line in text.splitlines():
+        if line.startswith(name + " "):
+            return float(line.rsplit(" ", 1)[1])
+    raise AssertionError(f"{name} not exported")
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
