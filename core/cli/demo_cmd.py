@@ -90,6 +90,7 @@ def run(args: argparse.Namespace) -> int:
             batch_size=settings.ingest_batch_size,
             flush_ms=settings.ingest_flush_ms,
             big_trade_lamports=settings.big_trade_lamports,
+            sol_usd_fallback=settings.sol_usd_fallback,
             recording=recording,
         )
     )
@@ -100,8 +101,8 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _print_feed(item: FeedItem) -> None:
-    sys.stdout.write(render_line(item) + "\n")
+def _print_feed(item: FeedItem, sol_usd: float) -> None:
+    sys.stdout.write(render_line(item, sol_usd) + "\n")
 
 
 def _print_summary(summary: dict[str, Any]) -> None:
@@ -118,6 +119,7 @@ def _print_summary(summary: dict[str, Any]) -> None:
         f"{summary['ticks']} candles",
         f"Reconnects {summary['reconnects']}, gap-filled {summary['gap_filled']}, "
         f"duplicates dropped {summary['duplicates']}",
+        f"SOL/USD {summary['sol_usd']:.2f} ({summary['sol_usd_source']})",
         f"Database: {summary['db']}",
     ]
     sys.stdout.write("\n".join(lines) + "\n")
@@ -149,6 +151,7 @@ async def run_demo(
     flush_ms: int = 200,
     big_trade_lamports: int = 10_000_000_000,
     recording: Path | None = None,
+    sol_usd_fallback: float = 150.0,
 ) -> dict[str, Any]:
     db_path.parent.mkdir(parents=True, exist_ok=True)
     database_url = f"sqlite:///{db_path}"
@@ -177,6 +180,7 @@ async def run_demo(
             big_trade_lamports=big_trade_lamports,
             on_feed=feed,
             migrate=True,
+            sol_usd_fallback=sol_usd_fallback,
         )
         stop = asyncio.Event()
         ingest = asyncio.create_task(service.run_until(stop))

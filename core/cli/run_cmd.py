@@ -63,6 +63,7 @@ async def _serve(settings: Settings, *, migrate: bool, feed: bool) -> None:
         on_feed=_print_feed if feed else None,
         redis_url=redis_url,
         migrate=migrate,
+        sol_usd_fallback=settings.sol_usd_fallback,
         queue_size=settings.ingest_queue_size,
         commitment=settings.commitment,
         max_slot_lag=settings.max_slot_lag,
@@ -75,6 +76,6 @@ async def _serve(settings: Settings, *, migrate: bool, feed: bool) -> None:
     log.info("run_finished", events=summary["events"], trades=summary["trades"])
 
 
-def _print_feed(item: FeedItem) -> None:
-    sys.stdout.write(render_line(item) + "\n")
+def _print_feed(item: FeedItem, sol_usd: float) -> None:
+    sys.stdout.write(render_line(item, sol_usd) + "\n")
     sys.stdout.flush()

@@ -10,6 +10,7 @@ import time
 from dataclasses import dataclass
 from enum import StrEnum
 
+from core.market import curve
 from core.programs import LAMPORTS_PER_SOL
 from core.storage.records import CurveCompleteRecord, MintRecord, PoolRecord, Record, TradeRecord
 
@@ -27,6 +28,7 @@ class FeedItem:
     at: int  # unix s
     mint: str
     text: str  # the human part, without time and kind
+    market_cap_sol: float | None = None  # after the event, when the curve reserves give it
 
 
 def short(address: str) -> str:
@@ -50,6 +52,7 @@ def feed_items(records: list[Record], *, big_trade_lamports: int) -> list[FeedIt
                         rec.mint,
                         f"{side} {sol(rec.sol_lamports)} of {short(rec.mint)} "
                         f"by {short(rec.trader)} @ {rec.price_sol:.10f} SOL",
+                        _curve_market_cap_sol(rec),
                     )
                 )
         elif isinstance(rec, MintRecord):
@@ -77,6 +80,20 @@ def feed_items(records: list[Record], *, big_trade_lamports: int) -> list[FeedIt
     return items
 
 
+def _curve_market_cap_sol(rec: TradeRecord) -> float | None:
+    vsol, vtok = rec.virtual_sol_reserves, rec.virtual_token_reserves
+    if vsol and vtok and vsol > 0 and vtok > 0:
+        return curve.market_cap_sol(vsol, vtok)
+    return None
+
+
+def compact_usd(value: float) -> str:
+    for div, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
+        if abs(value) >= div:
+            return f"{value / div:.1f}{suffix} USD"
+    return f"{value:.0f} USD"
+
+
 _LABEL = {
     FeedKind.NEW_MINT: "NEW  ",
     FeedKind.BIG_TRADE: "TRADE",
@@ -85,6 +102,9 @@ _LABEL = {
 }
 
 
-def render_line(item: FeedItem) -> str:
+def render_line(item: FeedItem, sol_usd: float | None = None) -> str:
     clock = time.strftime("%H:%M:%S", time.gmtime(item.at)) if item.at else "--:--:--"
-    return f"{clock} {_LABEL[item.kind]} {item.text}"
+    line = f"{clock} {_LABEL[item.kind]} {item.text}"
+    if item.market_cap_sol is not None and sol_usd:
+        line += f" · MC {compact_usd(item.market_cap_sol * sol_usd)}"
+    return line

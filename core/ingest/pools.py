@@ -43,8 +43,10 @@ class PoolResolver:
         out: dict[str, PoolMints | None] = {}
         for pool, account in zip(pools, accounts, strict=True):
             out[pool] = None
-            if account is None or account.owner != PUMP_AMM_ID or not isinstance(
-                account.data, bytes
+            if (
+                account is None
+                or account.owner != PUMP_AMM_ID
+                or not isinstance(account.data, bytes)
             ):
                 POOLS_RESOLVED.labels("not_a_pool").inc()
                 log.warning("pool_unresolvable", pool=pool, reason="missing or not PumpSwap")

@@ -21,6 +21,7 @@ from core.ingest.pipeline import IngestPipeline
 from core.ingest.pools import PoolResolver
 from core.ingest.redis_stream import RedisRecordStream
 from core.ingest.sinks import FanoutSink, RecordSink
+from core.market.sol_usd import SolUsdOracle
 from core.storage.migrate import upgrade
 from core.storage.writer import BatchWriter
 
@@ -41,6 +42,8 @@ class IngestService:
         self._sink = sink
         self._inbox = inbox
         self._rpc = rpc
+        self.sol_usd: SolUsdOracle | None = None
+        self._sol_usd_refresh_s = 30.0
 
     @classmethod
     async def create(
@@ -52,7 +55,9 @@ class IngestService:
         batch_size: int,
         flush_ms: int,
         big_trade_lamports: int,
-        on_feed: Callable[[FeedItem], None] | None = None,
+        on_feed: Callable[[FeedItem, float], None] | None = None,
+        sol_usd_fallback: float = 150.0,
+        sol_usd_refresh_s: float = 30.0,
         redis_url: str | None = None,
         migrate: bool = False,
         queue_size: int = 20_000,
@@ -80,16 +85,33 @@ class IngestService:
             max_slot_lag=max_slot_lag,
             heartbeat_s=heartbeat_s,
         )
-        # Pools first seen through their trades are looked up on the preferred provider.
-        rpc = RpcClient(providers[0][2], name=providers[0][0]) if resolve_pools else None
+        # Unknown pools and the Pyth SOL/USD account are read from the preferred provider.
+        rpc = RpcClient(providers[0][2], name=providers[0][0])
+        sol_usd = SolUsdOracle(rpc, fallback_usd=sol_usd_fallback)
+
+        def feed(item: FeedItem) -> None:
+            if on_feed is not None:
+                on_feed(item, sol_usd.price_usd)
+
         pipeline = IngestPipeline(
             inbox,
             sink,
             big_trade_lamports=big_trade_lamports,
-            on_feed=on_feed,
-            pool_resolver=PoolResolver(rpc) if rpc is not None else None,
+            on_feed=feed if on_feed is not None else None,
+            pool_resolver=PoolResolver(rpc) if resolve_pools else None,
         )
-        return cls(client, pipeline, sink, inbox, rpc)
+        service = cls(client, pipeline, sink, inbox, rpc)
+        service.sol_usd = sol_usd
+        service._sol_usd_refresh_s = sol_usd_refresh_s
+        return service
+
+    async def _refresh_sol_usd(self) -> None:
+        """Keep SOL/USD fresh; the oracle itself logs, counts and falls back on failure."""
+        if self.sol_usd is None:
+            return
+        while True:
+            await self.sol_usd.refresh()
+            await asyncio.sleep(self._sol_usd_refresh_s)
 
     async def run_for(self, seconds: float) -> dict[str, Any]:
         stop = asyncio.Event()
@@ -100,6 +122,7 @@ class IngestService:
     async def run_until(self, stop: asyncio.Event) -> dict[str, Any]:
         """Ingest until ``stop`` is set, then drain the queue, flush storage and summarise."""
         client_task = asyncio.create_task(self.client.run(), name="pubsub")
+        oracle_task = asyncio.create_task(self._refresh_sol_usd(), name="sol_usd")
         pipeline_task = asyncio.create_task(self.pipeline.run(), name="pipeline")
         stopper = asyncio.create_task(stop.wait())
         try:
@@ -112,6 +135,7 @@ class IngestService:
                     raise RuntimeError(f"{task.get_name()} stopped unexpectedly")
         finally:
             stopper.cancel()
+            oracle_task.cancel()
             self.client.stop()
             await asyncio.gather(client_task, return_exceptions=True)
             self.pipeline.stop()
@@ -130,5 +154,9 @@ class IngestService:
             duplicates=state.duplicates,
             provider=state.provider,
         )
+        if self.sol_usd is not None:
+            summary.update(
+                sol_usd=self.sol_usd.price_usd, sol_usd_source=self.sol_usd.source.value
+            )
         log.info("ingest_stopped", **{k: v for k, v in summary.items() if not isinstance(v, dict)})
         return summary
