@@ -33,7 +33,7 @@ def test_only_trades_at_or_above_the_threshold_reach_the_feed() -> None:
 def test_big_trade_line_shows_side_size_token_and_market_cap_in_usd() -> None:
     (item,) = feed_items([_trade(12_500_000_000)], big_trade_lamports=1)
     line = render_line(item, sol_usd=150.0)
-    # MC = 32.4 SOL / 993,518,518.5 tokens × 1e9 supply = 32.61 SOL → 4.9k USD at 150
+    # MC = 32.4 SOL / 993,518,518.5 tokens * 1e9 supply = 32.61 SOL → 4.9k USD at 150
     assert line == (
         "00:00:00 TRADE BUY  12.50 SOL of DGxV…pump by EmLP…XLHp @ 0.0000000326 SOL · MC 4.9k USD"
     )
