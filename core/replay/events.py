@@ -7,7 +7,6 @@ them: SPL Token program, no mayhem / cashback / buyback, empty shareholders, WSO
 from __future__ import annotations
 
 import base64
-from math import isqrt
 from typing import Any
 
 from core.decode.idl import event_layout
@@ -16,6 +15,7 @@ from core.replay.encode import encoder_for
 from core.replay.pricing import (
     AMM_CREATOR_FEE_BPS,
     AMM_LP_FEE_BPS,
+    AMM_MINIMUM_LIQUIDITY,
     AMM_PROTOCOL_FEE_BPS,
     INITIAL_REAL_TOKEN_RESERVES_RAW,
     INITIAL_VIRTUAL_SOL_RESERVES_LAMPORTS,
@@ -26,6 +26,7 @@ from core.replay.pricing import (
     TOKEN_TOTAL_SUPPLY_RAW,
     CurveState,
     fee_lamports,
+    initial_liquidity,
 )
 
 _CREATE = encoder_for(event_layout(Program.PUMP, "CreateEvent"))
@@ -149,7 +150,7 @@ def create_pool_line(
     user_quote_account: str,
     coin_creator: str,
 ) -> str:
-    liquidity = isqrt(base_in_raw * quote_in_lamports)
+    liquidity = initial_liquidity(base_in_raw, quote_in_lamports)
     return _line(
         _CREATE_POOL.encode(
             {
@@ -164,9 +165,9 @@ def create_pool_line(
                 "quote_amount_in": quote_in_lamports,
                 "pool_base_amount": base_in_raw,
                 "pool_quote_amount": quote_in_lamports,
-                "minimum_liquidity": 100,
+                "minimum_liquidity": AMM_MINIMUM_LIQUIDITY,
                 "initial_liquidity": liquidity,
-                "lp_token_amount_out": liquidity - 100,
+                "lp_token_amount_out": liquidity - AMM_MINIMUM_LIQUIDITY,
                 "pool_bump": 255,
                 "pool": pool,
                 "lp_mint": lp_mint,

@@ -12,6 +12,17 @@ Token kinds (ground truth in ``planted_winners``, ``rugs``, ``dead_tokens``):
 - dead: a developer buy and a handful of trades.
 - normal: organic random trading that decays over a few minutes (smart wallets sometimes buy
   these too, so a smart buy alone is not a certain signal).
+
+``preexisting_pools`` tokens migrated to PumpSwap before the stream starts (ground truth in
+``preexisting_pool_mints``): no CreateEvent / CompleteEvent / CreatePoolEvent of theirs is ever
+streamed, only steady pool Buy / SellEvents (about 0.5 a second per pool; sellers are holders
+from before). With 3 such pools they carry about 3 % of the transactions and of the SOL volume of
+a default market. Drawing them uses the generator only when ``preexisting_pools > 0``: with 0, a
+seed gives the same transactions as it always did.
+
+Account state (``account(address)``): every Pump.fun mint from the launch transaction on, every
+PumpSwap pool from its migration transaction on (pre-existing ones from the start), and the WSOL
+mint; see ``core.replay.accounts.AccountBook``.
 """
 
 from __future__ import annotations
@@ -21,10 +32,11 @@ import random
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from enum import IntEnum, StrEnum
-from math import exp
+from math import exp, inf, log, sqrt
 
 from core.programs import LAMPORTS_PER_SOL, PROGRAM_IDS, Program
 from core.replay import events, txlogs
+from core.replay.accounts import Account, AccountBook
 from core.replay.ledger import ReplayTx
 from core.replay.names import KeyMaker, token_identity
 from core.replay.pricing import (
@@ -33,6 +45,7 @@ from core.replay.pricing import (
     TOKEN_TOTAL_SUPPLY_RAW,
     CurveState,
     PoolState,
+    initial_lp_supply,
 )
 
 SLOTS_PER_S = 2.5
@@ -73,6 +86,7 @@ class _Token:
     boost_until: float = 0.0
     rugged: bool = False
     peak_price: float = 0.0
+    regime: _Regime | None = None  # fixed trading regime (pre-existing pools)
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,9 +110,12 @@ class SimulatedMarket:
         rug_share: float = 0.15,
         dead_share: float = 0.35,
         failed_share: float = 0.005,
+        preexisting_pools: int = 0,
     ) -> None:
         if launches_per_min <= 0:
             raise ValueError("launches_per_min must be > 0")
+        if preexisting_pools < 0:
+            raise ValueError("preexisting_pools must be >= 0")
         self._rng = random.Random(seed)
         self._keys = KeyMaker(self._rng)
         self._launch_rate_per_s = launches_per_min / 60.0
@@ -132,6 +149,14 @@ class SimulatedMarket:
         self._seq = 0
         self._start_slot = 0
         self._start_time = 0
+        self._accounts = AccountBook()
+        self.preexisting_pool_mints: dict[str, str] = {}
+        """Pool address → base mint of every pool that existed before the stream started."""
+        self._preexisting = [self._preexisting_pool() for _ in range(preexisting_pools)]
+
+    def account(self, address: str) -> Account | None:
+        """``(owner program id, data)`` of an account that exists by now, else None."""
+        return self._accounts.get(address)
 
     # -- driving --------------------------------------------------------------------------
 
@@ -142,6 +167,13 @@ class SimulatedMarket:
         self._start_slot, self._start_time = start_slot, start_time
         rng = self._rng
         next_launch = start_time + rng.expovariate(self._launch_rate_per_s)
+        for token in self._preexisting:
+            assert token.regime is not None
+            token.created_at = start_time
+            self._schedule(
+                start_time + rng.expovariate(token.regime.rate_per_s), token, _Act.ORGANIC
+            )
+        self._preexisting = []
         produced = 0
         heap = self._heap
         while limit is None or produced < limit:
@@ -196,6 +228,7 @@ class SimulatedMarket:
             TokenKind.NORMAL: rng.uniform(0.1, 1.5),
         }[kind]
         self._plan(token, now)
+        self._accounts.add_pump_mint(mint)
         name, symbol, uri = token_identity(rng)
         ts = int(now)
         create = events.create_line(
@@ -215,6 +248,39 @@ class SimulatedMarket:
         mentions = txlogs.PUMP_CREATE_PROGRAMS | {mint, creator}
         self._schedule(now + rng.expovariate(1.0), token, _Act.ORGANIC)
         return self._tx(now, logs, mentions)
+
+    def _preexisting_pool(self) -> _Token:
+        """A token that completed its curve and migrated before the stream: its pool, holders
+        and a steady trading regime (price already moved away from the migration price)."""
+        rng, keys = self._rng, self._keys
+        mint, creator, pool_address, lp_mint = (keys.pubkey() for _ in range(4))
+        token = _Token(mint, keys.pubkey(), creator, TokenKind.NORMAL, 0.0, inf)
+        token.curve.buy(TOKEN_TOTAL_SUPPLY_RAW)  # capped: exactly completes the curve
+        base_raw = TOKEN_TOTAL_SUPPLY_RAW - INITIAL_REAL_TOKEN_RESERVES_RAW
+        quote_lamports = token.curve.real_sol_reserves - MIGRATION_FEE_LAMPORTS
+        moved = sqrt(rng.lognormvariate(0.5, 1.0))  # price multiple since migration, k kept
+        token.pool = PoolState(int(base_raw / moved), int(quote_lamports * moved))
+        token.pool_address = pool_address
+        for _ in range(rng.randint(20, 60)):
+            wallet = rng.choice(self._traders)
+            held = int(TOKEN_TOTAL_SUPPLY_RAW * rng.uniform(0.0005, 0.01))
+            token.holders[wallet] = token.holders.get(wallet, 0) + held
+        token.regime = _Regime(
+            rate_per_s=rng.lognormvariate(log(0.5), 0.5),
+            buy_probability=rng.uniform(0.45, 0.6),
+            median_sol=rng.uniform(0.3, 1.5),
+        )
+        self._accounts.add_pump_mint(mint)
+        self._accounts.add_pump_swap_pool(
+            pool=pool_address,
+            base_mint=mint,
+            creator=self._migration_authority,
+            lp_mint=lp_mint,
+            lp_supply=initial_lp_supply(base_raw, quote_lamports),
+            coin_creator=creator,
+        )
+        self.preexisting_pool_mints[pool_address] = mint
+        return token
 
     def _plan(self, token: _Token, now: float) -> None:
         """Ground truth and scripted actions (smart buys, insider buys, the rug) of a launch."""
@@ -252,6 +318,8 @@ class SimulatedMarket:
     # -- actions --------------------------------------------------------------------------
 
     def _regime(self, token: _Token, age_s: float, now: float) -> _Regime:
+        if token.regime is not None:
+            return token.regime
         kind = token.kind
         if kind is TokenKind.WINNER:
             if now < token.boost_from:
@@ -400,6 +468,8 @@ class SimulatedMarket:
         token.pool = PoolState(base_raw, quote_lamports)
         token.pool_address = keys.pubkey()
         token.migrating = False
+        lp_mint = keys.pubkey()
+        user_base_account, user_quote_account = keys.pubkey(), keys.pubkey()
         line = events.create_pool_line(
             ts=int(now),
             creator=self._migration_authority,
@@ -407,9 +477,17 @@ class SimulatedMarket:
             base_in_raw=base_raw,
             quote_in_lamports=quote_lamports,
             pool=token.pool_address,
-            lp_mint=keys.pubkey(),
-            user_base_account=keys.pubkey(),
-            user_quote_account=keys.pubkey(),
+            lp_mint=lp_mint,
+            user_base_account=user_base_account,
+            user_quote_account=user_quote_account,
+            coin_creator=token.creator,
+        )
+        self._accounts.add_pump_swap_pool(
+            pool=token.pool_address,
+            base_mint=token.mint,
+            creator=self._migration_authority,
+            lp_mint=lp_mint,
+            lp_supply=initial_lp_supply(base_raw, quote_lamports),
             coin_creator=token.creator,
         )
         logs = txlogs.pump_migrate_logs(line, self._rng.randint(150_000, 190_000))

@@ -18,6 +18,7 @@ protocol fee 5 bps, coin-creator fee 5 bps on the quote (SOL) side.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from math import isqrt
 
 INITIAL_VIRTUAL_TOKEN_RESERVES_RAW = 1_073_000_000_000_000
 INITIAL_VIRTUAL_SOL_RESERVES_LAMPORTS = 30_000_000_000
@@ -32,11 +33,23 @@ AMM_PROTOCOL_FEE_BPS = 5
 AMM_CREATOR_FEE_BPS = 5
 MIGRATION_FEE_LAMPORTS = 15_000_000
 """SOL kept by the program when a completed curve migrates to PumpSwap (simulated value)."""
+AMM_MINIMUM_LIQUIDITY = 100
+"""LP tokens PumpSwap locks when a pool is created (never paid out)."""
 
 
 def fee_lamports(amount_lamports: int, bps: int) -> int:
     """``ceil(amount * bps / 10_000)``: fees round up."""
     return -(-amount_lamports * bps // 10_000)
+
+
+def initial_liquidity(base_in_raw: int, quote_in_lamports: int) -> int:
+    """LP tokens a new PumpSwap pool mints: ``isqrt(base * quote)``."""
+    return isqrt(base_in_raw * quote_in_lamports)
+
+
+def initial_lp_supply(base_in_raw: int, quote_in_lamports: int) -> int:
+    """LP tokens the pool creator receives: initial liquidity minus the locked minimum."""
+    return initial_liquidity(base_in_raw, quote_in_lamports) - AMM_MINIMUM_LIQUIDITY
 
 
 @dataclass(slots=True)

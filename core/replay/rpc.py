@@ -1,17 +1,30 @@
 """JSON-RPC request handling of the replay server (HTTP methods and shared validation), no I/O.
 
 Answers follow Solana's shapes and error codes: -32700 parse error, -32600 invalid request,
--32601 method not found, -32602 invalid params, -32015 unsupported transaction version.
+-32601 method not found, -32602 invalid params, -32015 unsupported transaction version, -32016
+minimum context slot not reached.
+
+Accounts (``getAccountInfo``, ``getMultipleAccounts``) come from an ``AccountSource`` lookup
+(``SimulatedMarket.account``); without one, no account exists. Encodings served: ``base64``
+(``dataSlice`` applied) and ``jsonParsed``, which, as on a real node, parses SPL Token mints into
+``{"program": "spl-token", "parsed": {"type": "mint", "info": ...}, "space": 82}`` and falls back
+to the base64 form for every other account (and whenever ``dataSlice`` is given). ``base58`` (the
+node's default when no encoding is given) and ``base64+zstd`` are refused with -32602.
 """
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Callable
 from typing import Any
 
 from solders.pubkey import Pubkey
 from solders.signature import Signature
 
+from core.decode.accounts import MINT_BASE_LEN, decode_mint
+from core.errors import DecodeError
+from core.programs import TOKEN_PROGRAM_ID
+from core.replay.accounts import rent_exempt_lamports
 from core.replay.index import TxIndex
 from core.replay.txjson import build_transaction
 
@@ -20,8 +33,16 @@ INVALID_REQUEST = -32600
 METHOD_NOT_FOUND = -32601
 INVALID_PARAMS = -32602
 UNSUPPORTED_TX_VERSION = -32015
+MIN_CONTEXT_SLOT_NOT_REACHED = -32016
 MAX_SIGNATURES_LIMIT = 1000
+MAX_MULTIPLE_ACCOUNTS = 100
+RENT_EPOCH_EXEMPT = 2**64 - 1
+"""``rentEpoch`` of every rent-exempt account (u64::MAX)."""
 REPLAY_VERSION = {"solana-core": "2.2.0", "feature-set": 3294202862}
+COMMITMENTS = frozenset({"processed", "confirmed", "finalized"})
+
+AccountSource = Callable[[str], tuple[str, bytes] | None]
+"""Address → ``(owner program id, data)`` of an existing account, or None."""
 
 
 class RpcFault(Exception):
@@ -79,16 +100,80 @@ def _config(params: list[Any], position: int) -> dict[str, Any]:
     return config
 
 
-class HttpRpc:
-    """HTTP JSON-RPC methods answered from the ledger; ``slot`` reports the newest slot."""
+def _parsed_mint(data: bytes) -> dict[str, Any] | None:
+    """The ``jsonParsed`` data object of an SPL Token mint, None if ``data`` is not one."""
+    if len(data) != MINT_BASE_LEN:
+        return None
+    try:
+        mint = decode_mint(data, TOKEN_PROGRAM_ID)
+    except DecodeError:
+        return None
+    info = {
+        "decimals": mint.decimals,
+        "freezeAuthority": mint.freeze_authority,
+        "isInitialized": mint.is_initialized,
+        "mintAuthority": mint.mint_authority,
+        "supply": str(mint.supply_raw),
+    }
+    return {"parsed": {"info": info, "type": "mint"}, "program": "spl-token", "space": len(data)}
 
-    def __init__(self, index: TxIndex, slot: Callable[[], int]) -> None:
+
+def ui_account(
+    owner: str, data: bytes, encoding: str, data_slice: tuple[int, int] | None = None
+) -> dict[str, Any]:
+    """An account ``value`` object as a node answers it (rent-exempt balance, not executable)."""
+    ui_data: Any = None
+    if encoding == "jsonParsed" and data_slice is None and owner == TOKEN_PROGRAM_ID:
+        ui_data = _parsed_mint(data)
+    if ui_data is None:
+        shown = data if data_slice is None else data[data_slice[0] : sum(data_slice)]
+        ui_data = [base64.b64encode(shown).decode(), "base64"]
+    return {
+        "data": ui_data,
+        "executable": False,
+        "lamports": rent_exempt_lamports(len(data)),
+        "owner": owner,
+        "rentEpoch": RENT_EPOCH_EXEMPT,
+        "space": len(data),
+    }
+
+
+def _account_options(config: dict[str, Any]) -> tuple[str, tuple[int, int] | None]:
+    """``(encoding, dataSlice as (offset, length))`` of an account method's configuration."""
+    encoding = config.get("encoding", "base58")
+    if encoding not in ("base64", "jsonParsed"):
+        raise RpcFault(
+            INVALID_PARAMS,
+            f"Invalid params: encoding {encoding!r} not served; ask for base64 or jsonParsed",
+        )
+    raw_slice = config.get("dataSlice")
+    if raw_slice is None:
+        return encoding, None
+    if not isinstance(raw_slice, dict):
+        raise RpcFault(INVALID_PARAMS, "Invalid params: dataSlice must be {offset, length}")
+    bounds = (raw_slice.get("offset"), raw_slice.get("length"))
+    offset, length = (v if isinstance(v, int) and not isinstance(v, bool) else -1 for v in bounds)
+    if offset < 0 or length < 0:
+        raise RpcFault(INVALID_PARAMS, "Invalid params: dataSlice must be {offset, length}")
+    return encoding, (offset, length)
+
+
+class HttpRpc:
+    """HTTP JSON-RPC methods answered from the ledger and ``accounts``; ``slot`` reports the
+    newest slot."""
+
+    def __init__(
+        self, index: TxIndex, slot: Callable[[], int], accounts: AccountSource | None = None
+    ) -> None:
         self._index = index
         self._slot = slot
+        self._accounts = accounts
         self._methods: dict[str, Callable[[list[Any]], Any]] = {
             "getTransaction": self._get_transaction,
             "getSignaturesForAddress": self._get_signatures_for_address,
             "getSignatureStatuses": self._get_signature_statuses,
+            "getAccountInfo": self._get_account_info,
+            "getMultipleAccounts": self._get_multiple_accounts,
             "getSlot": lambda _params: self._slot(),
             "getHealth": lambda _params: "ok",
             "getVersion": lambda _params: REPLAY_VERSION,
@@ -186,3 +271,51 @@ class HttpRpc:
                 }
             )
         return {"context": {"slot": self._slot()}, "value": value}
+
+    def _context(self, config: dict[str, Any]) -> dict[str, Any]:
+        """The answer's ``context``, after checking ``commitment`` and ``minContextSlot``."""
+        commitment = config.get("commitment", "finalized")
+        if commitment not in COMMITMENTS:
+            raise RpcFault(INVALID_PARAMS, f"Invalid params: unknown commitment {commitment!r}")
+        slot = self._slot()
+        min_slot = config.get("minContextSlot")
+        if min_slot is not None:
+            if not isinstance(min_slot, int) or isinstance(min_slot, bool):
+                raise RpcFault(INVALID_PARAMS, "Invalid params: minContextSlot must be a slot")
+            if min_slot > slot:
+                raise RpcFault(
+                    MIN_CONTEXT_SLOT_NOT_REACHED, "Minimum context slot has not been reached"
+                )
+        return {"slot": slot, "apiVersion": REPLAY_VERSION["solana-core"]}
+
+    def _account(
+        self, address: str, encoding: str, data_slice: tuple[int, int] | None
+    ) -> dict[str, Any] | None:
+        found = None if self._accounts is None else self._accounts(address)
+        if found is None:
+            return None
+        owner, data = found
+        return ui_account(owner, data, encoding, data_slice)
+
+    def _get_account_info(self, params: list[Any]) -> Any:
+        if not params:
+            raise RpcFault(INVALID_PARAMS, "Invalid params: missing address")
+        address = parse_pubkey(params[0])
+        config = _config(params, 1)
+        encoding, data_slice = _account_options(config)
+        context = self._context(config)
+        return {"context": context, "value": self._account(address, encoding, data_slice)}
+
+    def _get_multiple_accounts(self, params: list[Any]) -> Any:
+        if not params or not isinstance(params[0], list):
+            raise RpcFault(INVALID_PARAMS, "Invalid params: expected an array of addresses")
+        if len(params[0]) > MAX_MULTIPLE_ACCOUNTS:
+            raise RpcFault(
+                INVALID_PARAMS, f"Too many inputs provided; max {MAX_MULTIPLE_ACCOUNTS}"
+            )
+        addresses = [parse_pubkey(raw) for raw in params[0]]
+        config = _config(params, 1)
+        encoding, data_slice = _account_options(config)
+        context = self._context(config)
+        value = [self._account(address, encoding, data_slice) for address in addresses]
+        return {"context": context, "value": value}

@@ -2,11 +2,13 @@
 
 One port, one path, as RPC providers do: a websocket upgrade speaks pubsub (``logsSubscribe``,
 ``slotSubscribe`` and their unsubscribes), a POST speaks JSON-RPC (``getTransaction``,
-``getSignaturesForAddress``, ``getSignatureStatuses``, ``getSlot``, ``getHealth``,
-``getVersion``, batches). Transactions are published from ``source`` at ``rate_per_s`` (None =
-as fast as possible) whether or not anyone listens, and kept (up to ``max_ledger``) to answer
-RPC questions. ``drop_connections`` / ``drop_every_n`` / ``kill`` / ``restart`` simulate provider
-trouble so reconnect and gap fill can be tested.
+``getSignaturesForAddress``, ``getSignatureStatuses``, ``getAccountInfo``,
+``getMultipleAccounts``, ``getSlot``, ``getHealth``, ``getVersion``, batches). Account state
+comes from ``accounts`` (e.g. ``SimulatedMarket.account``); without it no account exists.
+Transactions are published from ``source`` at ``rate_per_s`` (None = as fast as possible)
+whether or not anyone listens, and kept (up to ``max_ledger``) to answer RPC questions.
+``drop_connections`` / ``drop_every_n`` / ``kill`` / ``restart`` simulate provider trouble so
+reconnect and gap fill can be tested.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from core.replay.rpc import (
     INVALID_REQUEST,
     METHOD_NOT_FOUND,
     PARSE_ERROR,
+    AccountSource,
     HttpRpc,
     RpcFault,
     error_response,
@@ -63,6 +66,7 @@ class ReplayServer:
         rate_per_s: float | None = None,
         drop_every_n: int | None = None,
         max_ledger: int = 1_000_000,
+        accounts: AccountSource | None = None,
     ) -> None:
         if rate_per_s is not None and rate_per_s <= 0:
             raise ValueError("rate_per_s must be > 0 or None")
@@ -81,7 +85,7 @@ class ReplayServer:
         self.slot = 0
         self._subs = Subscriptions()
         self._clients: set[Client] = set()
-        self._rpc = HttpRpc(self.index, lambda: self.slot)
+        self._rpc = HttpRpc(self.index, lambda: self.slot, accounts)
         self._runner: web.AppRunner | None = None
         self._site: web.TCPSite | None = None
         self._publisher: asyncio.Task[None] | None = None
