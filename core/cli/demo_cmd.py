@@ -10,7 +10,7 @@ import argparse
 import asyncio
 import sys
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -23,11 +23,14 @@ from core.log import configure_logging
 from core.programs import PROGRAM_IDS
 from core.replay.ledger import ReplayTx
 from core.replay.market import SimulatedMarket
+from core.replay.oracle import sol_usd_account_source
 from core.replay.recorded import read_recording
 from core.replay.server import ReplayServer
 
 DEMO_START_SLOT = 310_000_000
 DRAIN_TIMEOUT_S = 5.0
+DEMO_PREEXISTING_POOLS = 5  # migrated before the demo starts: resolved from chain when they trade
+DEMO_SOL_USD = 142.5  # what the simulated Pyth SOL/USD account publishes
 DEMO_LEDGER_TXS = 200_000  # what the server remembers for gap fill (~2 KB each)
 
 
@@ -156,14 +159,20 @@ async def run_demo(
     db_path.parent.mkdir(parents=True, exist_ok=True)
     database_url = f"sqlite:///{db_path}"
     relevant = _RelevantCount()
+    oracle = sol_usd_account_source(DEMO_SOL_USD)
+    accounts: Callable[[str], tuple[str, bytes] | None] = oracle
     if recording is not None:
         source: Iterator[ReplayTx] = read_recording(recording, start_time=int(time.time()))
     else:
-        source = SimulatedMarket(seed=seed).transactions(
-            start_slot=DEMO_START_SLOT, start_time=int(time.time())
-        )
+        market = SimulatedMarket(seed=seed, preexisting_pools=DEMO_PREEXISTING_POOLS)
+        source = market.transactions(start_slot=DEMO_START_SLOT, start_time=int(time.time()))
+
+        def accounts(address: str) -> tuple[str, bytes] | None:
+            return oracle(address) or market.account(address)
+
     server = ReplayServer(
         relevant.count(source),
+        accounts=accounts,
         rate_per_s=rate,
         drop_every_n=drop_every,
         max_ledger=DEMO_LEDGER_TXS,

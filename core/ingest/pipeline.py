@@ -20,6 +20,7 @@ from core.ingest.feed import FeedItem, feed_items
 from core.ingest.normalize import Normalizer
 from core.ingest.pools import PoolResolver
 from core.market.candles import CandleAggregator
+from core.programs import Program
 from core.storage.records import (
     CurveCompleteRecord,
     MintRecord,
@@ -49,6 +50,7 @@ class IngestStats:
     mints: int = 0
     completes: int = 0
     pools: int = 0
+    pools_resolved: int = 0  # pools first seen through trades and read from chain
     ticks: int = 0
     events_by_name: Counter[str] = field(default_factory=Counter)
     started_monotonic: float = field(default_factory=time.monotonic)
@@ -67,6 +69,7 @@ class IngestStats:
             "mints": self.mints,
             "curve_completes": self.completes,
             "pools": self.pools,
+            "pools_resolved": self.pools_resolved,
             "ticks": self.ticks,
             "events_by_name": dict(self.events_by_name),
             "events_per_s": round(self.notices / elapsed, 1),
@@ -211,7 +214,22 @@ class IngestPipeline:
         out: list[Record] = []
         for pool, mints in found.items():
             self._pool_attempts.pop(pool, None)
-            self._account(self._normalizer.resolve_pool(pool, mints), out)
+            resolved: list[Record] = []
+            if mints is not None:
+                self.stats.pools_resolved += 1
+                resolved.append(
+                    PoolRecord(
+                        pool=pool,
+                        program=Program.PUMP_AMM,
+                        base_mint=mints.base_mint,
+                        quote_mint=mints.quote_mint,
+                        created_at=None,  # created before we listened
+                        slot=None,
+                        signature=None,
+                    )
+                )
+            resolved.extend(self._normalizer.resolve_pool(pool, mints))
+            self._account(resolved, out)
         if out:
             await self._sink.add_many(out)
 
