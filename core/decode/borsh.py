@@ -31,7 +31,7 @@ from typing import Any
 from solders.pubkey import Pubkey
 
 from core.decode.events import FailureKind
-from core.decode.idl import EventLayout, FieldSpec, TypeSpec
+from core.decode.idl import FIXED_FORMATS, EventLayout, FieldSpec, TypeSpec
 from core.errors import DecodeError
 
 # --- pubkeys -------------------------------------------------------------------------------------
@@ -55,20 +55,7 @@ def pubkey_str(raw: bytes) -> str:
 
 # struct format char and byte size of each fixed-size primitive; u128/i128 are read as 16s.
 _FIXED: dict[str, tuple[str, int]] = {
-    "u8": ("B", 1),
-    "i8": ("b", 1),
-    "u16": ("H", 2),
-    "i16": ("h", 2),
-    "u32": ("I", 4),
-    "i32": ("i", 4),
-    "u64": ("Q", 8),
-    "i64": ("q", 8),
-    "u128": ("16s", 16),
-    "i128": ("16s", 16),
-    "bool": ("?", 1),
-    "pubkey": ("32s", 32),
-    "f32": ("f", 4),
-    "f64": ("d", 8),
+    name: (fmt, struct.calcsize("<" + fmt)) for name, fmt in FIXED_FORMATS.items()
 }
 
 _U32 = struct.Struct("<I")

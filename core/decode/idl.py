@@ -41,6 +41,12 @@ PRIMITIVES = frozenset(
     }
 )
 
+FIXED_FORMATS: dict[str, str] = {
+    "u8": "B", "i8": "b", "u16": "H", "i16": "h", "u32": "I", "i32": "i", "u64": "Q", "i64": "q",
+    "u128": "16s", "i128": "16s", "bool": "?", "pubkey": "32s", "f32": "f", "f64": "d",
+}  # fmt: skip
+"""Little-endian ``struct`` formats of the fixed-size Borsh primitives (u128/i128 as raw bytes)."""
+
 EVENT_CPI_TAG = bytes.fromhex("e445a52e51cb9a1d")
 """Prefix of an Anchor self-CPI event instruction (sha256("anchor:event")[:8])."""
 

@@ -21,7 +21,7 @@ from typing import Any
 
 from solders.pubkey import Pubkey
 
-from core.decode.idl import EventLayout, FieldSpec, TypeSpec, event_layout
+from core.decode.idl import FIXED_FORMATS, EventLayout, FieldSpec, TypeSpec, event_layout
 from core.programs import Program
 
 Writer = Callable[[Any], bytes]
@@ -177,10 +177,8 @@ def compile_type(spec: TypeSpec) -> Writer:
     raise ValueError(f"unsupported type spec {spec!r}")
 
 
-_FIXED_FORMATS: dict[str, str] = {
-    "u8": "B", "i8": "b", "u16": "H", "i16": "h", "u32": "I", "i32": "i", "u64": "Q", "i64": "q",
-    "f32": "f", "f64": "d", "bool": "?", "pubkey": "32s",
-}  # fmt: skip
+# u128 / i128 are written by their own writer (ints, not raw bytes).
+_FIXED_FORMATS = {k: v for k, v in FIXED_FORMATS.items() if k not in ("u128", "i128")}
 _PUBKEY_CACHE: dict[str, bytes] = {}
 _PUBKEY_CACHE_MAX = 500_000
 
