@@ -1,0 +1,1 @@
+"""Risk checks of a token: authorities, holders, tax, dev sells, liquidity, sellability."""
