@@ -16,6 +16,7 @@ import redis.asyncio as aioredis
 import structlog
 from prometheus_client import Counter
 
+from core.bus.streams import StreamPublisher
 from core.errors import UpstreamError
 from core.storage.records import (
     CurveCompleteRecord,
@@ -83,8 +84,8 @@ class RedisRecordStream:
         self, redis_url: str, *, stream: str = DEFAULT_STREAM, maxlen: int = 1_000_000
     ) -> None:
         self._redis = aioredis.Redis.from_url(redis_url, decode_responses=True)
+        self._publisher = StreamPublisher(self._redis, stream, maxlen=maxlen)
         self.stream = stream
-        self._maxlen = maxlen
 
     async def ping(self) -> None:
         try:
@@ -95,28 +96,16 @@ class RedisRecordStream:
             ) from exc
 
     async def add_many(self, records: Sequence[Record]) -> None:
-        pipe = self._redis.pipeline(transaction=False)
-        count = 0
-        for rec in records:
-            if isinstance(rec, TickRecord):
-                continue
-            fields: dict[Any, Any] = encode_record(rec)
-            pipe.xadd(
-                self.stream,
-                fields,
-                maxlen=self._maxlen,
-                approximate=True,
-            )
-            PUBLISHED.labels(KIND_OF[type(rec)]).inc()
-            count += 1
-        if count:
-            try:
-                await pipe.execute()
-            except aioredis.RedisError as exc:
-                log.error("redis_stream_publish_failed", stream=self.stream, records=count)
-                raise UpstreamError(
-                    f"Redis XADD failed: {exc}", retryable=True, provider="redis"
-                ) from exc
+        entries = [encode_record(rec) for rec in records if not isinstance(rec, TickRecord)]
+        if not entries:
+            return
+        try:
+            await self._publisher.publish_many(entries)
+        except UpstreamError:
+            log.error("redis_stream_publish_failed", stream=self.stream, records=len(entries))
+            raise
+        for entry in entries:
+            PUBLISHED.labels(entry["kind"]).inc()
 
     async def aclose(self) -> None:
         await self._redis.aclose()
