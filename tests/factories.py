@@ -60,3 +60,15 @@ def pump_amm_swap(
             "user": TRADER,
         }
     return DecodedEvent(Program.PUMP_AMM, event, fields, "sigswap", 101, 1_754_000_100)
+
+
+_B58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
+
+
+def b58encode(data: bytes) -> str:
+    n = int.from_bytes(data, "big")
+    out = ""
+    while n:
+        n, rem = divmod(n, 58)
+        out = _B58[rem] + out
+    return "1" * (len(data) - len(data.lstrip(b"\0"))) + out

@@ -13,7 +13,7 @@ from typing import Any
 
 from solders.pubkey import Pubkey
 
-from core.programs import PROGRAM_BY_ID
+from core.programs import PROGRAM_BY_ID, TOKEN_2022_PROGRAM_ID
 from core.replay.ledger import ReplayTx
 from core.replay.txlogs import ATA_PROGRAM_ID, COMPUTE_BUDGET_ID, METADATA_PROGRAM_ID
 
@@ -27,7 +27,7 @@ _KNOWN_PROGRAMS = frozenset(PROGRAM_BY_ID) | {
     METADATA_PROGRAM_ID,
     "11111111111111111111111111111111",
     "TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA",
-    "TokenzQdBNbLqP5VEhdkAS5EPFLC1PHnBqCXEpPxuEb",
+    TOKEN_2022_PROGRAM_ID,
 }
 
 
