@@ -53,6 +53,9 @@ class _SlotLag(UpstreamError):
         )
 
 
+CLOSE_TIMEOUT_S = 1.0
+
+
 class _PreferredBack(Exception):
     """The preferred provider is healthy again: leave the fallback."""
 
@@ -235,6 +238,9 @@ class PubsubClient:
             ping_interval=self._heartbeat_s,
             ping_timeout=self._heartbeat_s,
             open_timeout=self._open_timeout_s,
+            # A provider still streaming may never answer our close frame: do not wait the
+            # library's default 10 s for it on shutdown or failover.
+            close_timeout=CLOSE_TIMEOUT_S,
             max_size=None,
             compression=None,
         ) as ws:

@@ -192,6 +192,71 @@ class Wallet(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utc_now, sa_type=UtcDateTime(), nullable=False)
 
 
+class WalletWatch(SQLModel, table=True):
+    """A user watching a wallet: the user's private list ("mine"), alias and tags their own.
+
+    ``wallets.monitor_count`` is the number of these rows for the address, recomputed in the same
+    transaction as every change to them (see ``core.wallets.repository``).
+    """
+
+    __tablename__ = "wallet_watches"
+    __table_args__ = (
+        sa.UniqueConstraint("user_id", "address"),
+        sa.Index("ix_wallet_watches_address", "address"),
+    )
+
+    id: int | None = Field(default=None, sa_type=BigIntPK, primary_key=True)
+    user_id: int = Field(sa_type=sa.BigInteger(), foreign_key="users.id", nullable=False)
+    address: str = Field(sa_type=sa.String(), foreign_key="wallets.address", nullable=False)
+    alias: str | None = _str()
+    tags: list[str] = _json(list)
+    created_at: datetime = Field(default_factory=utc_now, sa_type=UtcDateTime(), nullable=False)
+    updated_at: datetime = Field(default_factory=utc_now, sa_type=UtcDateTime(), nullable=False)
+
+
+class WalletPosition(SQLModel, table=True):
+    """One holding episode of a tracked wallet in a mint, folded from its trades (average cost).
+
+    At most one open row (``closed_at`` null) per wallet x mint; a position closes when the
+    wallet's token balance from trades returns to ~0 (see ``core.wallets.stats``).
+    """
+
+    __tablename__ = "wallet_positions"
+    __table_args__ = (
+        sa.Index("ix_wallet_positions_wallet_mint", "wallet", "mint"),
+        sa.Index("ix_wallet_positions_wallet_closed_at", "wallet", "closed_at"),
+    )
+
+    id: int | None = Field(default=None, sa_type=BigIntPK, primary_key=True)
+    wallet: str = Field(sa_type=sa.String(), foreign_key="wallets.address", nullable=False)
+    mint: str = _str(nullable=False)
+    opened_at: datetime | None = _time()
+    closed_at: datetime | None = _time()
+    token_amount_raw: int = _u64(nullable=False)  # held now
+    bought_token_raw: int = _u64(nullable=False)
+    cost_lamports: int = Field(sa_type=sa.BigInteger(), nullable=False)  # basis of what is held
+    bought_lamports: int = Field(sa_type=sa.BigInteger(), nullable=False)
+    sold_lamports: int = Field(sa_type=sa.BigInteger(), nullable=False)
+    realized_pnl_lamports: int = Field(sa_type=sa.BigInteger(), nullable=False)
+    buys: int = Field(nullable=False)
+    sells: int = Field(nullable=False)
+
+
+class WalletStats(SQLModel, table=True):
+    """Per tracked wallet: the incremental refresh cursor, trade counters and SOL balance."""
+
+    __tablename__ = "wallet_stats"
+
+    address: str = Field(sa_type=sa.String(), foreign_key="wallets.address", primary_key=True)
+    last_trade_id: int = Field(default=0, sa_type=sa.BigInteger(), nullable=False)
+    trade_count: int = Field(default=0, nullable=False)
+    buy_count: int = Field(default=0, nullable=False)
+    buy_lamports: int = Field(default=0, sa_type=sa.BigInteger(), nullable=False)
+    balance_lamports: int | None = Field(default=None, sa_type=sa.BigInteger())
+    balance_at: datetime | None = _time()
+    updated_at: datetime = Field(default_factory=utc_now, sa_type=UtcDateTime(), nullable=False)
+
+
 class SmartTrade(SQLModel, table=True):
     """A trade by a tracked wallet (one row per wallet that the trade concerns)."""
 
@@ -286,6 +351,9 @@ TABLES: tuple[type[SQLModel], ...] = (
     Tick,
     User,
     Wallet,
+    WalletWatch,
+    WalletPosition,
+    WalletStats,
     SmartTrade,
     Signal,
     Rule,
