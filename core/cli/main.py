@@ -6,7 +6,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from core.cli import decode_cmd, demo_cmd, migrate_cmd, run_cmd
+from core.cli import decode_cmd, demo_cmd, migrate_cmd, run_cmd, wallets_cmd
 from core.errors import ConfigError
 from core.log import configure_logging
 
@@ -18,7 +18,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     subparsers.required = True
-    commands = {"demo": demo_cmd, "run": run_cmd, "migrate": migrate_cmd, "decode": decode_cmd}
+    commands = {
+        "demo": demo_cmd,
+        "run": run_cmd,
+        "migrate": migrate_cmd,
+        "decode": decode_cmd,
+        "wallets": wallets_cmd,
+    }
     for name, module in commands.items():
         module.add_parser(subparsers)
         subparsers.choices[name].set_defaults(func=module.run)

@@ -57,6 +57,17 @@ def unix_to_sqlite(unix_s: int | None) -> str | None:
     return datetime.fromtimestamp(unix_s, UTC).strftime(SQLITE_DATETIME_FORMAT)
 
 
+class _SqliteU64Blob(sa.types.UserDefinedType[Any]):
+    """A BLOB-declared column whose values pass through untouched: integers below 2^63 are
+    stored as INTEGER, larger ones as zero-padded text (see ``u64_to_sqlite``). SQLAlchemy's
+    own BLOB type would insist on bytes."""
+
+    cache_ok = True
+
+    def get_col_spec(self, **_kw: Any) -> str:
+        return "BLOB"
+
+
 class U64(TypeDecorator[int]):
     """Unsigned 64-bit integer column: NUMERIC(20, 0) on PostgreSQL, affinity-less on SQLite."""
 
@@ -65,7 +76,7 @@ class U64(TypeDecorator[int]):
 
     def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
         if dialect.name == "sqlite":
-            return dialect.type_descriptor(sa.BLOB())
+            return dialect.type_descriptor(_SqliteU64Blob())
         return dialect.type_descriptor(sa.Numeric(20, 0))
 
     def process_bind_param(self, value: int | None, dialect: Dialect) -> Any:
