@@ -1,0 +1,97 @@
+"""What the engine keeps per live mint, and its liquidity figures (reusing core.market maths)."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from core.market import amm, curve
+from core.risk.report import RiskReport
+from core.signals.risk import RiskAssessment
+from core.signals.windows import MintWindows
+
+
+class MintState:
+    """Everything the engine knows about one live mint."""
+
+    __slots__ = (
+        "burst_active",
+        "creator",
+        "dev_sold",
+        "last_active",
+        "last_emitted",
+        "mint",
+        "on_curve",
+        "pool",
+        "real_sol",
+        "risk",
+        "risk_cache",
+        "sequence",
+        "sol_res",
+        "token_res",
+        "vsol",
+        "vtok",
+        "windows",
+    )
+
+    def __init__(self, mint: str, windows: MintWindows, now: int) -> None:
+        self.mint = mint
+        self.windows = windows
+        self.creator: str | None = None
+        self.dev_sold = False
+        self.risk: RiskReport | None = None
+        self.risk_cache: RiskAssessment | None = None
+        self.on_curve = True
+        self.pool: str | None = None
+        self.vsol = 0  # curve virtual reserves (lamports / raw)
+        self.vtok = 0
+        self.real_sol = 0  # curve real SOL reserves
+        self.sol_res = 0  # pool reserves once migrated
+        self.token_res = 0
+        self.last_active = now
+        self.last_emitted: float | None = None
+        self.sequence = 0
+        self.burst_active = False
+
+
+@dataclass(frozen=True, slots=True)
+class Liquidity:
+    usd: float
+    impact_pct: float
+    depth_lamports: int
+    sol_usd: float
+
+
+def liquidity(st: MintState, impact_size_lamports: int, sol_usd: float) -> Liquidity:
+    """Liquidity (both sides, USD), impact of a buy of ``impact_size_lamports`` and depth at 1 %.
+
+    On the curve: the real SOL reserves count as liquidity; impact and depth come from the
+    virtual reserves (a constant-product curve: a pool's depth maths applies unchanged).
+    After migration: the pool's SOL and token reserves. Nothing known: 0 USD, infinite impact.
+    """
+    if not (math.isfinite(sol_usd) and sol_usd > 0):
+        sol_usd = 0.0
+    if st.on_curve and st.vsol > 0 and st.vtok > 0:
+        return Liquidity(
+            amm.liquidity_usd(st.real_sol, sol_usd),
+            curve.price_impact_pct(impact_size_lamports, st.vsol, st.vtok),
+            amm.depth_1pct_lamports(st.vsol),
+            sol_usd,
+        )
+    if not st.on_curve and st.sol_res > 0 and st.token_res > 0:
+        return Liquidity(
+            amm.liquidity_usd(st.sol_res, sol_usd),
+            amm.price_impact_pct(impact_size_lamports, st.token_res, st.sol_res),
+            amm.depth_1pct_lamports(st.sol_res),
+            sol_usd,
+        )
+    return Liquidity(0.0, math.inf, 0, sol_usd)
+
+
+def price_impact_pct(st: MintState, size_lamports: int) -> float:
+    """Impact of a buy of ``size_lamports`` on the mint's current reserves; inf when unknown."""
+    if st.on_curve and st.vsol > 0 and st.vtok > 0:
+        return curve.price_impact_pct(size_lamports, st.vsol, st.vtok)
+    if not st.on_curve and st.sol_res > 0 and st.token_res > 0:
+        return amm.price_impact_pct(size_lamports, st.token_res, st.sol_res)
+    return math.inf
