@@ -18,6 +18,7 @@ import orjson
 
 from core.config import load_settings
 from core.ingest.feed import FeedItem, render_line
+from core.ingest.scoring import Scoring
 from core.ingest.service import IngestService
 from core.log import configure_logging
 from core.programs import PROGRAM_IDS
@@ -26,6 +27,11 @@ from core.replay.market import SimulatedMarket
 from core.replay.oracle import sol_usd_account_source
 from core.replay.recorded import read_recording
 from core.replay.server import ReplayServer
+from core.signals.stage import StageStats
+from core.storage.migrate import upgrade
+from core.storage.models import ListKind
+from core.wallets.csv_json import WalletRow
+from core.wallets.registry import WalletRegistry
 
 DEMO_START_SLOT = 310_000_000
 DRAIN_TIMEOUT_S = 5.0
@@ -122,6 +128,15 @@ def _print_summary(summary: dict[str, Any]) -> None:
         f"{summary['ticks']} candles",
         f"Reconnects {summary['reconnects']}, gap-filled {summary['gap_filled']}, "
         f"duplicates dropped {summary['duplicates']}",
+        f"Signals {summary.get('signals', 0)} on {summary.get('signalled_mints', 0)} mints "
+        f"({summary.get('tracked_wallets', 0)} tracked wallets)"
+        + (
+            f"; planted winners signalled before their peak "
+            f"{summary['planted_winners_signalled']}/{summary['planted_winners']}, "
+            f"rugs flagged {summary['rugs_flagged']}/{summary['rugs']}"
+            if "planted_winners" in summary
+            else ""
+        ),
         f"SOL/USD {summary['sol_usd']:.2f} ({summary['sol_usd_source']})",
         f"Database: {summary['db']}",
     ]
@@ -142,6 +157,33 @@ class _RelevantCount:
             yield tx
 
 
+async def _register_smart_wallets(database_url: str, market: SimulatedMarket) -> None:
+    """The market's smart wallets go on the featured list, as an operator would import them."""
+    rows = [
+        WalletRow(address, alias=f"smart{i:02d}", tags=("smart",))
+        for i, address in enumerate(sorted(market.smart_wallets))
+    ]
+    async with WalletRegistry(database_url) as registry:
+        await registry.store(rows, kind=ListKind.FEATURED)
+
+
+def _against_ground_truth(market: SimulatedMarket, stats: StageStats) -> dict[str, Any]:
+    """How the scoring did on the simulated market's planted winners and rugs."""
+    signalled = stats.first_signal_at
+    winners_signalled = sum(
+        1
+        for mint in market.planted_winners
+        if mint in signalled and signalled[mint] <= market.winner_peaks.get(mint, signalled[mint])
+    )
+    dumped = [mint for mint in market.rugs if mint in market.rug_times]
+    return {
+        "planted_winners": len(market.planted_winners),
+        "planted_winners_signalled": winners_signalled,
+        "rugs": len(dumped),
+        "rugs_flagged": sum(1 for mint in dumped if mint in stats.dev_sold_at),
+    }
+
+
 async def run_demo(
     *,
     seconds: float,
@@ -159,13 +201,17 @@ async def run_demo(
     db_path.parent.mkdir(parents=True, exist_ok=True)
     database_url = f"sqlite:///{db_path}"
     relevant = _RelevantCount()
+    service_scoring: Scoring | None = None
     oracle = sol_usd_account_source(DEMO_SOL_USD)
     accounts: Callable[[str], tuple[str, bytes] | None] = oracle
     if recording is not None:
         source: Iterator[ReplayTx] = read_recording(recording, start_time=int(time.time()))
-    else:
+    market: SimulatedMarket | None = None
+    await upgrade(database_url)
+    if recording is None:
         market = SimulatedMarket(seed=seed, preexisting_pools=DEMO_PREEXISTING_POOLS)
         source = market.transactions(start_slot=DEMO_START_SLOT, start_time=int(time.time()))
+        await _register_smart_wallets(database_url, market)
 
         def accounts(address: str) -> tuple[str, bytes] | None:
             return oracle(address) or market.account(address)
@@ -188,7 +234,7 @@ async def run_demo(
             flush_ms=flush_ms,
             big_trade_lamports=big_trade_lamports,
             on_feed=feed,
-            migrate=True,
+            migrate=False,
             sol_usd_fallback=sol_usd_fallback,
         )
         stop = asyncio.Event()
@@ -212,10 +258,13 @@ async def run_demo(
                 await asyncio.sleep(0.02)
         stop.set()
         summary = await ingest
+        service_scoring = service.scoring
     finally:
         await server.stop()
     summary["published"] = len(server.published)
     # Published transactions that mention a subscribed program and were not received: lost.
     summary["missed"] = max(0, relevant.value - summary["events"])
+    if market is not None and service_scoring is not None:
+        summary.update(_against_ground_truth(market, service_scoring.stage.stats))
     summary["db"] = str(db_path)
     return summary

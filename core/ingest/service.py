@@ -20,8 +20,11 @@ from core.ingest.feed import FeedItem
 from core.ingest.pipeline import IngestPipeline
 from core.ingest.pools import PoolResolver
 from core.ingest.redis_stream import RedisRecordStream
+from core.ingest.scoring import Scoring
 from core.ingest.sinks import FanoutSink, RecordSink
 from core.market.sol_usd import SolUsdOracle
+from core.risk import RiskParams, RiskService
+from core.signals.stage import Emit
 from core.storage.migrate import upgrade
 from core.storage.writer import BatchWriter
 
@@ -43,6 +46,7 @@ class IngestService:
         self._inbox = inbox
         self._rpc = rpc
         self.sol_usd: SolUsdOracle | None = None
+        self.scoring: Scoring | None = None
         self._sol_usd_refresh_s = 30.0
 
     @classmethod
@@ -65,9 +69,17 @@ class IngestService:
         max_slot_lag: int = 150,
         heartbeat_s: float = 20.0,
         resolve_pools: bool = True,
+        score: bool = True,
+        risk_checks: bool = True,
+        emit: Emit | None = None,
+        smart_wallets_refresh_s: float = 30.0,
     ) -> IngestService:
         if migrate:
             await upgrade(database_url)
+        # Unknown pools, risk accounts and the Pyth SOL/USD account are read from the preferred
+        # provider.
+        rpc = RpcClient(providers[0][2], name=providers[0][0])
+        sol_usd = SolUsdOracle(rpc, fallback_usd=sol_usd_fallback)
         writer = BatchWriter(database_url, max_batch=batch_size, flush_interval_ms=flush_ms)
         await writer.start()
         secondaries: list[tuple[str, RecordSink]] = []
@@ -75,6 +87,16 @@ class IngestService:
             stream = RedisRecordStream(redis_url)
             await stream.ping()
             secondaries.append(("redis_stream", stream))
+        scoring: Scoring | None = None
+        if score:
+            scoring = await Scoring.create(
+                database_url,
+                sol_usd=lambda: sol_usd.price_usd,
+                risk=RiskService(rpc, RiskParams()) if risk_checks else None,
+                emit=emit,
+                refresh_s=smart_wallets_refresh_s,
+            )
+            secondaries.append(("signals", scoring.stage))
         sink = FanoutSink(writer, secondaries)
         inbox: asyncio.Queue[LogsNotice] = asyncio.Queue(maxsize=queue_size)
         client = PubsubClient(
@@ -85,9 +107,6 @@ class IngestService:
             max_slot_lag=max_slot_lag,
             heartbeat_s=heartbeat_s,
         )
-        # Unknown pools and the Pyth SOL/USD account are read from the preferred provider.
-        rpc = RpcClient(providers[0][2], name=providers[0][0])
-        sol_usd = SolUsdOracle(rpc, fallback_usd=sol_usd_fallback)
 
         def feed(item: FeedItem) -> None:
             if on_feed is not None:
@@ -102,6 +121,7 @@ class IngestService:
         )
         service = cls(client, pipeline, sink, inbox, rpc)
         service.sol_usd = sol_usd
+        service.scoring = scoring
         service._sol_usd_refresh_s = sol_usd_refresh_s
         return service
 
@@ -123,6 +143,9 @@ class IngestService:
         """Ingest until ``stop`` is set, then drain the queue, flush storage and summarise."""
         client_task = asyncio.create_task(self.client.run(), name="pubsub")
         oracle_task = asyncio.create_task(self._refresh_sol_usd(), name="sol_usd")
+        wallets_task = asyncio.create_task(
+            self.scoring.refresh_loop() if self.scoring else asyncio.sleep(0), name="wallets"
+        )
         pipeline_task = asyncio.create_task(self.pipeline.run(), name="pipeline")
         stopper = asyncio.create_task(stop.wait())
         try:
@@ -136,11 +159,14 @@ class IngestService:
         finally:
             stopper.cancel()
             oracle_task.cancel()
+            wallets_task.cancel()
             self.client.stop()
             await asyncio.gather(client_task, return_exceptions=True)
             self.pipeline.stop()
             pipeline_error = await asyncio.gather(pipeline_task, return_exceptions=True)
             await self._sink.aclose()
+            if self.scoring is not None:
+                await self.scoring.aclose()
             if self._rpc is not None:
                 await self._rpc.aclose()
         if isinstance(pipeline_error[0], BaseException):
@@ -154,6 +180,8 @@ class IngestService:
             duplicates=state.duplicates,
             provider=state.provider,
         )
+        if self.scoring is not None:
+            summary.update(self.scoring.summary())
         if self.sol_usd is not None:
             summary.update(
                 sol_usd=self.sol_usd.price_usd, sol_usd_source=self.sol_usd.source.value

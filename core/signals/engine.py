@@ -80,6 +80,8 @@ class SignalEngine:
         self._dirty: set[str] = set()
         self._now = 0
         self.stats = EngineStats()
+        # Called once per mint when its creator is first seen selling (a rug warning sign).
+        self.on_dev_sell: Callable[[TradeRecord], None] | None = None
 
     # -- configuration -------------------------------------------------------------------------
 
@@ -217,6 +219,8 @@ class SignalEngine:
         if not is_buy and trade.trader == st.creator and not st.dev_sold:
             st.dev_sold = True
             st.risk_cache = None
+            if self.on_dev_sell is not None:
+                self.on_dev_sell(trade)
         w = st.windows
         if t is None:
             t = self._now

@@ -40,6 +40,12 @@ def test_demo_json_summary_reports_trades_and_no_decode_errors(tmp_path: Path) -
     assert summary["decode_errors"] == 0
     assert summary["events"] > 0 and summary["decoded"] >= summary["trades"]
     assert summary["db"] == str(db)
+    # Scoring ran on the simulated market, whose smart wallets were put on the featured list.
+    assert summary["tracked_wallets"] > 0
+    for key in ("signals", "planted_winners", "planted_winners_signalled", "rugs", "rugs_flagged"):
+        assert key in summary, key
+    assert summary["planted_winners_signalled"] <= summary["planted_winners"]
+    assert summary["rugs_flagged"] <= summary["rugs"]
     # The live feed came before the summary.
     assert any(" NEW " in line for line in lines[:-1])
 

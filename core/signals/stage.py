@@ -1,0 +1,135 @@
+"""The scoring stage: ingested records → SignalEngine → signals handed to an emitter.
+
+It sits after storage in the record fan-out (data flows one way: it never writes back into
+ingestion). Time is event time: the engine ticks on the newest block time seen, so a replay
+at any speed scores exactly as the same events live. Risk reports are fetched in the
+background for each new mint (bounded concurrency, never on the record path) and handed to the
+engine when they arrive.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+
+import structlog
+
+from core.errors import UpstreamError
+from core.risk.service import RiskService
+from core.signals.engine import SignalEngine
+from core.signals.signal import Signal
+from core.storage.records import (
+    CurveCompleteRecord,
+    MintRecord,
+    PoolRecord,
+    Record,
+    TradeRecord,
+)
+
+log = structlog.get_logger(__name__)
+
+Emit = Callable[[Sequence[Signal]], Awaitable[None]]
+MAX_REMEMBERED = 50_000  # mints whose first signal / dev sell we remember for the summary
+
+
+@dataclass(slots=True)
+class StageStats:
+    signals: int = 0
+    risk_reports: int = 0
+    risk_failures: int = 0
+    first_signal_at: OrderedDict[str, int] = field(default_factory=OrderedDict)
+    dev_sold_at: OrderedDict[str, int] = field(default_factory=OrderedDict)
+
+
+def _remember(bounded: OrderedDict[str, int], key: str, value: int) -> None:
+    if key not in bounded:
+        bounded[key] = value
+        if len(bounded) > MAX_REMEMBERED:
+            bounded.popitem(last=False)
+
+
+class SignalStage:
+    """A record sink that scores; ``emit`` receives each batch of new signals."""
+
+    def __init__(
+        self,
+        engine: SignalEngine,
+        *,
+        emit: Emit | None = None,
+        risk: RiskService | None = None,
+        risk_concurrency: int = 4,
+        clock: Callable[[], float] = time.time,  # only for dev-sell times without a block time
+    ) -> None:
+        self.engine = engine
+        self._emit = emit
+        self._risk = risk
+        self._risk_slots = asyncio.Semaphore(risk_concurrency)
+        self._risk_tasks: set[asyncio.Task[None]] = set()
+        self._clock = clock
+        self._last_tick = 0
+        self._event_time = 0
+        self.stats = StageStats()
+        engine.on_dev_sell = self._on_dev_sell
+
+    def _on_dev_sell(self, trade: TradeRecord) -> None:
+        _remember(self.stats.dev_sold_at, trade.mint, trade.block_time or int(self._clock()))
+
+    async def add_many(self, records: Sequence[Record]) -> None:
+        engine = self.engine
+        out: list[Signal] = []
+        for rec in records:
+            if isinstance(rec, TradeRecord):
+                signal = engine.on_trade(rec)
+                if signal is not None:
+                    out.append(signal)
+            elif isinstance(rec, MintRecord):
+                engine.on_mint(rec)
+                self._check_risk(rec.mint, rec.creator)
+            elif isinstance(rec, CurveCompleteRecord):
+                engine.on_complete(rec)
+            elif isinstance(rec, PoolRecord):
+                engine.on_pool(rec)
+        for rec in reversed(records):
+            if isinstance(rec, TradeRecord) and rec.block_time:
+                self._event_time = max(self._event_time, rec.block_time)
+                break
+        now = self._event_time
+        if now and now != self._last_tick:
+            self._last_tick = now
+            out.extend(engine.tick(now))
+        if out:
+            await self._deliver(out)
+
+    async def _deliver(self, signals: list[Signal]) -> None:
+        self.stats.signals += len(signals)
+        for signal in signals:
+            _remember(self.stats.first_signal_at, signal.mint, signal.at)
+        if self._emit is not None:
+            await self._emit(signals)
+
+    def _check_risk(self, mint: str, creator: str | None) -> None:
+        if self._risk is None:
+            return
+        task = asyncio.create_task(self._fetch_risk(mint, creator))
+        self._risk_tasks.add(task)
+        task.add_done_callback(self._risk_tasks.discard)
+
+    async def _fetch_risk(self, mint: str, creator: str | None) -> None:
+        assert self._risk is not None
+        async with self._risk_slots:
+            try:
+                report = await self._risk.report(mint, creator=creator, dev_sold=None)
+            except UpstreamError as exc:  # the service degrades to UNKNOWN itself; belt and braces
+                self.stats.risk_failures += 1
+                log.warning("risk_report_failed", mint=mint, error=str(exc))
+                return
+        self.stats.risk_reports += 1
+        self.engine.set_risk(mint, report)
+
+    async def aclose(self) -> None:
+        for task in list(self._risk_tasks):
+            task.cancel()
+        await asyncio.gather(*self._risk_tasks, return_exceptions=True)
