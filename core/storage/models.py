@@ -310,6 +310,21 @@ class Rule(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utc_now, sa_type=UtcDateTime(), nullable=False)
 
 
+class EngineParams(SQLModel, table=True):
+    """The signal engine's parameters (``SignalParams.to_dict``) under a name (migration 0003).
+
+    Written only through ``core.signals.params_store`` (validated); a running engine reloads a
+    row whose ``updated_at`` moved (``ParamsWatcher``).
+    """
+
+    __tablename__ = "engine_params"
+
+    name: str = Field(sa_type=sa.String(), primary_key=True)
+    params: dict[str, Any] = _json(dict)
+    updated_at: datetime = Field(default_factory=utc_now, sa_type=UtcDateTime(), nullable=False)
+    updated_by: str = _str(nullable=False)
+
+
 class Position(SQLModel, table=True):
     """A user's position in a mint. ``idempotency_key`` makes opening it exactly-once."""
 
@@ -359,5 +374,6 @@ TABLES: tuple[type[SQLModel], ...] = (
     Rule,
     Position,
     AuditLog,
+    EngineParams,
 )
 TABLE_NAMES: tuple[str, ...] = tuple(str(t.__tablename__) for t in TABLES)
