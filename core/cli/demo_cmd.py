@@ -219,6 +219,7 @@ async def run_demo(
     server = ReplayServer(
         relevant.count(source),
         accounts=accounts,
+        largest_accounts=market.largest_token_accounts if market is not None else None,
         rate_per_s=rate,
         drop_every_n=drop_every,
         max_ledger=DEMO_LEDGER_TXS,

@@ -23,6 +23,13 @@ seed gives the same transactions as it always did.
 Account state (``account(address)``): every Pump.fun mint from the launch transaction on, every
 PumpSwap pool from its migration transaction on (pre-existing ones from the start), and the WSOL
 mint; see ``core.replay.accounts.AccountBook``.
+
+Token accounts (``largest_token_accounts(mint)``, what ``getTokenLargestAccounts`` answers): each
+holder's associated token account, the bonding curve's vault while the token is on the curve
+(derived as ``core.risk.vaults.bonding_curve_vault`` derives it, so the risk service recognises
+it) and the PumpSwap pool's base vault after migration. For a launched token the balances add up
+to the supply: the vault holds the unsold ``real_token_reserves`` plus the part of the supply kept
+back for the pool, which moves to the pool's base vault at migration.
 """
 
 from __future__ import annotations
@@ -36,7 +43,7 @@ from math import exp, inf, log, sqrt
 
 from core.programs import LAMPORTS_PER_SOL, PROGRAM_IDS, Program
 from core.replay import events, txlogs
-from core.replay.accounts import Account, AccountBook
+from core.replay.accounts import Account, AccountBook, associated_token_address
 from core.replay.ledger import ReplayTx
 from core.replay.names import KeyMaker, token_identity
 from core.replay.pricing import (
@@ -47,10 +54,15 @@ from core.replay.pricing import (
     PoolState,
     initial_lp_supply,
 )
+from core.risk.vaults import bonding_curve_vault
 
 SLOTS_PER_S = 2.5
 PUMP_ID = PROGRAM_IDS[Program.PUMP]
 PUMP_AMM_ID = PROGRAM_IDS[Program.PUMP_AMM]
+CURVE_RESERVED_RAW = TOKEN_TOTAL_SUPPLY_RAW - INITIAL_REAL_TOKEN_RESERVES_RAW
+"""Tokens the bonding curve vault holds beyond ``real_token_reserves``: kept back for the pool."""
+ATA_CACHE_SIZE = 100_000
+"""Associated token addresses kept (``(owner, mint)`` → address); the oldest go first."""
 
 
 class TokenKind(StrEnum):
@@ -87,6 +99,7 @@ class _Token:
     rugged: bool = False
     peak_price: float = 0.0
     regime: _Regime | None = None  # fixed trading regime (pre-existing pools)
+    curve_vault: str | None = None  # bonding curve token account, derived when first asked
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,6 +163,8 @@ class SimulatedMarket:
         self._start_slot = 0
         self._start_time = 0
         self._accounts = AccountBook()
+        self._tokens: dict[str, _Token] = {}
+        self._atas: dict[tuple[str, str], str] = {}
         self.preexisting_pool_mints: dict[str, str] = {}
         """Pool address → base mint of every pool that existed before the stream started."""
         self._preexisting = [self._preexisting_pool() for _ in range(preexisting_pools)]
@@ -157,6 +172,38 @@ class SimulatedMarket:
     def account(self, address: str) -> Account | None:
         """``(owner program id, data)`` of an account that exists by now, else None."""
         return self._accounts.get(address)
+
+    def largest_token_accounts(self, mint: str, limit: int = 20) -> list[tuple[str, int]] | None:
+        """The ``limit`` largest token accounts of ``mint`` by now as ``(address, raw balance)``,
+        largest first (ties by owner); None for a mint not launched (yet). Empty accounts are
+        left out. Only the ``limit`` largest owners' addresses are derived (and cached)."""
+        token = self._tokens.get(mint)
+        if token is None:
+            return None
+        balances = dict(token.holders)
+        for owner, amount in token.special.items():
+            balances[owner] = balances.get(owner, 0) + amount
+        if token.pool is not None and token.pool_address is not None:
+            # the pool's base vault: the ATA of the pool, as AccountBook writes it in the Pool
+            balances[token.pool_address] = token.pool.base_reserve_raw
+        top = heapq.nlargest(limit, ((a, o) for o, a in balances.items() if a > 0))
+        rows = [(self._ata(owner, mint), amount) for amount, owner in top]
+        if token.pool is None:  # on the curve (or migrating): the vault holds the unsold rest
+            if token.curve_vault is None:
+                token.curve_vault = bonding_curve_vault(mint)
+            rows.append((token.curve_vault, token.curve.real_token_reserves + CURVE_RESERVED_RAW))
+            rows.sort(key=lambda row: -row[1])
+            del rows[limit:]
+        return rows
+
+    def _ata(self, owner: str, mint: str) -> str:
+        key = (owner, mint)
+        address = self._atas.get(key)
+        if address is None:
+            if len(self._atas) >= ATA_CACHE_SIZE:
+                del self._atas[next(iter(self._atas))]
+            address = self._atas[key] = associated_token_address(owner, mint)
+        return address
 
     # -- driving --------------------------------------------------------------------------
 
@@ -229,6 +276,7 @@ class SimulatedMarket:
         }[kind]
         self._plan(token, now)
         self._accounts.add_pump_mint(mint)
+        self._tokens[mint] = token
         name, symbol, uri = token_identity(rng)
         ts = int(now)
         create = events.create_line(
@@ -271,6 +319,7 @@ class SimulatedMarket:
             median_sol=rng.uniform(0.3, 1.5),
         )
         self._accounts.add_pump_mint(mint)
+        self._tokens[mint] = token
         self._accounts.add_pump_swap_pool(
             pool=pool_address,
             base_mint=mint,

@@ -10,6 +10,12 @@ Accounts (``getAccountInfo``, ``getMultipleAccounts``) come from an ``AccountSou
 ``{"program": "spl-token", "parsed": {"type": "mint", "info": ...}, "space": 82}`` and falls back
 to the base64 form for every other account (and whenever ``dataSlice`` is given). ``base58`` (the
 node's default when no encoding is given) and ``base64+zstd`` are refused with -32602.
+
+Token balances: ``getTokenLargestAccounts`` answers from a ``LargestAccountsSource``
+(``SimulatedMarket.largest_token_accounts``), at most 20 accounts, largest first; the decimals
+are the mint account's (6 when ``accounts`` does not hold it). A mint the source does not know
+(or no source) is -32602 ``Invalid param: could not find mint``, as a node answers a missing
+mint. ``getTokenSupply`` answers from the mint account of ``accounts``.
 """
 
 from __future__ import annotations
@@ -26,6 +32,7 @@ from core.errors import DecodeError
 from core.programs import TOKEN_PROGRAM_ID
 from core.replay.accounts import rent_exempt_lamports
 from core.replay.index import TxIndex
+from core.replay.pricing import TOKEN_DECIMALS
 from core.replay.txjson import build_transaction
 
 PARSE_ERROR = -32700
@@ -36,6 +43,7 @@ UNSUPPORTED_TX_VERSION = -32015
 MIN_CONTEXT_SLOT_NOT_REACHED = -32016
 MAX_SIGNATURES_LIMIT = 1000
 MAX_MULTIPLE_ACCOUNTS = 100
+MAX_LARGEST_ACCOUNTS = 20
 RENT_EPOCH_EXEMPT = 2**64 - 1
 """``rentEpoch`` of every rent-exempt account (u64::MAX)."""
 REPLAY_VERSION = {"solana-core": "2.2.0", "feature-set": 3294202862}
@@ -43,6 +51,10 @@ COMMITMENTS = frozenset({"processed", "confirmed", "finalized"})
 
 AccountSource = Callable[[str], tuple[str, bytes] | None]
 """Address → ``(owner program id, data)`` of an existing account, or None."""
+
+LargestAccountsSource = Callable[[str], list[tuple[str, int]] | None]
+"""Mint → its largest token accounts as ``(address, raw balance)``, largest first; None when
+the mint is unknown."""
 
 
 class RpcFault(Exception):
@@ -118,6 +130,21 @@ def _parsed_mint(data: bytes) -> dict[str, Any] | None:
     return {"parsed": {"info": info, "type": "mint"}, "program": "spl-token", "space": len(data)}
 
 
+def ui_token_amount(amount_raw: int, decimals: int) -> dict[str, Any]:
+    """``{amount, decimals, uiAmount, uiAmountString}`` as a node writes a token amount
+    (``uiAmountString`` without trailing zeros: ``"10"``, ``"0.5"``)."""
+    whole, frac = divmod(amount_raw, 10**decimals)
+    text = str(whole)
+    if decimals and frac:
+        text += "." + f"{frac:0{decimals}d}".rstrip("0")
+    return {
+        "amount": str(amount_raw),
+        "decimals": decimals,
+        "uiAmount": amount_raw / 10**decimals,
+        "uiAmountString": text,
+    }
+
+
 def ui_account(
     owner: str, data: bytes, encoding: str, data_slice: tuple[int, int] | None = None
 ) -> dict[str, Any]:
@@ -163,17 +190,24 @@ class HttpRpc:
     newest slot."""
 
     def __init__(
-        self, index: TxIndex, slot: Callable[[], int], accounts: AccountSource | None = None
+        self,
+        index: TxIndex,
+        slot: Callable[[], int],
+        accounts: AccountSource | None = None,
+        largest_accounts: LargestAccountsSource | None = None,
     ) -> None:
         self._index = index
         self._slot = slot
         self._accounts = accounts
+        self._largest_accounts = largest_accounts
         self._methods: dict[str, Callable[[list[Any]], Any]] = {
             "getTransaction": self._get_transaction,
             "getSignaturesForAddress": self._get_signatures_for_address,
             "getSignatureStatuses": self._get_signature_statuses,
             "getAccountInfo": self._get_account_info,
             "getMultipleAccounts": self._get_multiple_accounts,
+            "getTokenLargestAccounts": self._get_token_largest_accounts,
+            "getTokenSupply": self._get_token_supply,
             "getSlot": lambda _params: self._slot(),
             "getHealth": lambda _params: "ok",
             "getVersion": lambda _params: REPLAY_VERSION,
@@ -319,3 +353,44 @@ class HttpRpc:
         context = self._context(config)
         value = [self._account(address, encoding, data_slice) for address in addresses]
         return {"context": context, "value": value}
+
+    def _mint_account(self, mint: str) -> tuple[str, bytes] | None:
+        return None if self._accounts is None else self._accounts(mint)
+
+    def _get_token_largest_accounts(self, params: list[Any]) -> Any:
+        if not params:
+            raise RpcFault(INVALID_PARAMS, "Invalid params: missing mint")
+        mint = parse_pubkey(params[0])
+        context = self._context(_config(params, 1))
+        rows = None if self._largest_accounts is None else self._largest_accounts(mint)
+        if rows is None:
+            raise RpcFault(INVALID_PARAMS, "Invalid param: could not find mint")
+        decimals = TOKEN_DECIMALS
+        found = self._mint_account(mint)
+        if found is not None:
+            parsed = _parsed_mint(found[1])
+            if parsed is not None:
+                decimals = parsed["parsed"]["info"]["decimals"]
+        value = [
+            {"address": address, **ui_token_amount(amount, decimals)}
+            for address, amount in rows[:MAX_LARGEST_ACCOUNTS]
+        ]
+        return {"context": context, "value": value}
+
+    def _get_token_supply(self, params: list[Any]) -> Any:
+        if not params:
+            raise RpcFault(INVALID_PARAMS, "Invalid params: missing mint")
+        mint = parse_pubkey(params[0])
+        context = self._context(_config(params, 1))
+        found = self._mint_account(mint)
+        if found is None:
+            raise RpcFault(INVALID_PARAMS, "Invalid param: could not find account")
+        owner, data = found
+        parsed = _parsed_mint(data) if owner == TOKEN_PROGRAM_ID else None
+        if parsed is None:
+            raise RpcFault(INVALID_PARAMS, "Invalid param: not a Token mint")
+        info = parsed["parsed"]["info"]
+        return {
+            "context": context,
+            "value": ui_token_amount(int(info["supply"]), info["decimals"]),
+        }

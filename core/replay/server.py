@@ -3,8 +3,10 @@
 One port, one path, as RPC providers do: a websocket upgrade speaks pubsub (``logsSubscribe``,
 ``slotSubscribe`` and their unsubscribes), a POST speaks JSON-RPC (``getTransaction``,
 ``getSignaturesForAddress``, ``getSignatureStatuses``, ``getAccountInfo``,
-``getMultipleAccounts``, ``getSlot``, ``getHealth``, ``getVersion``, batches). Account state
-comes from ``accounts`` (e.g. ``SimulatedMarket.account``); without it no account exists.
+``getMultipleAccounts``, ``getTokenLargestAccounts``, ``getTokenSupply``, ``getSlot``,
+``getHealth``, ``getVersion``, batches). Account state comes from ``accounts`` (e.g.
+``SimulatedMarket.account``), token balances from ``largest_accounts`` (e.g.
+``SimulatedMarket.largest_token_accounts``); without them no account or balance exists.
 Transactions are published from ``source`` at ``rate_per_s`` (None = as fast as possible)
 whether or not anyone listens, and kept (up to ``max_ledger``) to answer RPC questions.
 ``drop_connections`` / ``drop_every_n`` / ``kill`` / ``restart`` simulate provider trouble so
@@ -32,6 +34,7 @@ from core.replay.rpc import (
     PARSE_ERROR,
     AccountSource,
     HttpRpc,
+    LargestAccountsSource,
     RpcFault,
     error_response,
     result_response,
@@ -67,6 +70,7 @@ class ReplayServer:
         drop_every_n: int | None = None,
         max_ledger: int = 1_000_000,
         accounts: AccountSource | None = None,
+        largest_accounts: LargestAccountsSource | None = None,
     ) -> None:
         if rate_per_s is not None and rate_per_s <= 0:
             raise ValueError("rate_per_s must be > 0 or None")
@@ -85,7 +89,7 @@ class ReplayServer:
         self.slot = 0
         self._subs = Subscriptions()
         self._clients: set[Client] = set()
-        self._rpc = HttpRpc(self.index, lambda: self.slot, accounts)
+        self._rpc = HttpRpc(self.index, lambda: self.slot, accounts, largest_accounts)
         self._runner: web.AppRunner | None = None
         self._site: web.TCPSite | None = None
         self._publisher: asyncio.Task[None] | None = None
