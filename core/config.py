@@ -12,6 +12,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from solders.pubkey import Pubkey
 
 from core.errors import ConfigError
 
@@ -27,6 +28,8 @@ EXAMPLES: dict[str, str] = {
     "INGEST_BATCH_SIZE": "2000",
     "INGEST_FLUSH_MS": "200",
     "SOL_USD_FALLBACK": "150.0",
+    "JUPITER_BASE_URL": "https://api.jup.ag",
+    "HONEYPOT_PROBE_WALLET": "<a funded wallet address>",
     "LOG_LEVEL": "info",
     "LOG_FORMAT": "json",
 }
@@ -64,6 +67,12 @@ class Settings(BaseSettings):
     sol_usd_fallback: float = Field(default=150.0, gt=0)
     pyth_sol_usd_account: str = "7UVimffxr9ow1uXYxsr4LHAcV58mLzhmwaeKvJ1pjLiE"
 
+    # Jupiter (quotes for the honeypot check now, swaps later) and the honeypot probe wallet:
+    # a funded wallet whose address is used to simulate a small buy-then-sell. Both unset = off.
+    jupiter_base_url: str | None = None
+    jupiter_api_key: SecretStr | None = None
+    honeypot_probe_wallet: str | None = None
+
     # Feed: which trades are "big" in the live feed.
     big_trade_lamports: int = Field(default=10_000_000_000, ge=0)
 
@@ -94,6 +103,23 @@ class Settings(BaseSettings):
                 raise ValueError(f"{url!r} is not an http:// or https:// URL")
         return urls
 
+    @field_validator("jupiter_base_url")
+    @classmethod
+    def _jupiter_url(cls, value: str | None) -> str | None:
+        if value is not None and urlsplit(value).scheme not in ("http", "https"):
+            raise ValueError(f"{value!r} is not an http(s) URL")
+        return value
+
+    @field_validator("honeypot_probe_wallet")
+    @classmethod
+    def _probe_wallet(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                Pubkey.from_string(value)
+            except ValueError:
+                raise ValueError(f"{value!r} is not a Solana address") from None
+        return value
+
     @field_validator("log_level")
     @classmethod
     def _level(cls, value: str) -> str:
@@ -117,6 +143,7 @@ class Settings(BaseSettings):
         )
         out["solana_ws_urls"] = [redact_url(u) for u in self.solana_ws_urls]
         out["solana_rpc_urls"] = [redact_url(u) for u in self.solana_rpc_urls]
+        out["jupiter_api_key"] = "***" if self.jupiter_api_key else None
         return out
 
     def require_live(self) -> None:

@@ -16,6 +16,7 @@ from core.ingest.service import IngestService
 from core.log import configure_logging
 from core.metrics_server import start_metrics_server
 from core.programs import PROGRAM_IDS
+from core.trading import JupiterClient
 
 log = structlog.get_logger(__name__)
 
@@ -53,6 +54,10 @@ def run(args: argparse.Namespace) -> int:
 
 async def _serve(settings: Settings, *, migrate: bool, feed: bool) -> None:
     redis_url = settings.redis_url.get_secret_value() if settings.redis_url else None
+    jupiter = None
+    if settings.jupiter_base_url:
+        key = settings.jupiter_api_key.get_secret_value() if settings.jupiter_api_key else None
+        jupiter = JupiterClient(settings.jupiter_base_url, api_key=key)
     service = await IngestService.create(
         database_url=settings.database_url.get_secret_value(),
         providers=provider_list(settings),
@@ -67,12 +72,18 @@ async def _serve(settings: Settings, *, migrate: bool, feed: bool) -> None:
         queue_size=settings.ingest_queue_size,
         commitment=settings.commitment,
         max_slot_lag=settings.max_slot_lag,
+        jupiter=jupiter,
+        honeypot_probe_wallet=settings.honeypot_probe_wallet,
     )
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    summary = await service.run_until(stop)
+    try:
+        summary = await service.run_until(stop)
+    finally:
+        if jupiter is not None:
+            await jupiter.aclose()
     log.info("run_finished", events=summary["events"], trades=summary["trades"])
 
 

@@ -23,12 +23,28 @@ from core.ingest.redis_stream import RedisRecordStream
 from core.ingest.scoring import Scoring
 from core.ingest.sinks import FanoutSink, RecordSink
 from core.market.sol_usd import SolUsdOracle
-from core.risk import RiskParams, RiskService
+from core.risk import CheckResult, RiskParams, RiskService
+from core.risk.sellability import check_sellability
 from core.signals.stage import Emit
 from core.storage.migrate import upgrade
 from core.storage.writer import BatchWriter
+from core.trading import JupiterClient
 
 log = structlog.get_logger(__name__)
+
+
+def _risk_service(
+    rpc: RpcClient, jupiter: JupiterClient | None, probe_wallet: str | None
+) -> RiskService:
+    """Risk checks; the honeypot probe joins them when Jupiter and a probe wallet are set."""
+    if jupiter is None or probe_wallet is None:
+        return RiskService(rpc, RiskParams())
+    wallet = probe_wallet
+
+    async def probe(mint: str) -> CheckResult:
+        return await check_sellability(jupiter, rpc, mint, probe_wallet=wallet)
+
+    return RiskService(rpc, RiskParams(), sellability=probe)
 
 
 class IngestService:
@@ -73,6 +89,8 @@ class IngestService:
         risk_checks: bool = True,
         emit: Emit | None = None,
         smart_wallets_refresh_s: float = 30.0,
+        jupiter: JupiterClient | None = None,
+        honeypot_probe_wallet: str | None = None,
     ) -> IngestService:
         if migrate:
             await upgrade(database_url)
@@ -92,7 +110,15 @@ class IngestService:
             scoring = await Scoring.create(
                 database_url,
                 sol_usd=lambda: sol_usd.price_usd,
-                risk=RiskService(rpc, RiskParams()) if risk_checks else None,
+                risk=(
+                    RiskService(
+                        rpc,
+                        RiskParams(),
+                        sellability=_sellability(jupiter, rpc, honeypot_probe_wallet),
+                    )
+                    if risk_checks
+                    else None
+                ),
                 emit=emit,
                 refresh_s=smart_wallets_refresh_s,
             )

@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -162,6 +162,7 @@ class RiskService:
         blocklist: Blocklist | None = None,
         error_ttl_s: float = 5,
         max_entries: int = 10_000,
+        sellability: Callable[[str], Awaitable[CheckResult]] | None = None,
     ) -> None:
         if max_concurrency < 1 or max_entries < 1:
             raise ValueError("max_concurrency and max_entries must be at least 1")
@@ -175,6 +176,9 @@ class RiskService:
         self._max_entries = max_entries
         self._cache: OrderedDict[tuple[str, str | None], ChainFacts] = OrderedDict()
         self._in_flight: dict[tuple[str, str | None], asyncio.Task[ChainFacts]] = {}
+        # Check.HONEYPOT (quotes + one simulated buy-then-sell): cached per mint like the facts.
+        self._sellability = sellability
+        self._sell_cache: OrderedDict[str, tuple[float, CheckResult]] = OrderedDict()
 
     async def report(
         self,
@@ -186,13 +190,33 @@ class RiskService:
     ) -> RiskReport:
         """The risk report of ``mint``. ``pool``: its PumpSwap pool once migrated (adds
         LP_BURNT, excludes the pool vault); ``dev_sold``: None when the engine does not know."""
-        facts = await self._facts(mint, pool)
+        if self._sellability is None:
+            facts = await self._facts(mint, pool)
+            honeypot = None
+        else:
+            facts, honeypot = await asyncio.gather(self._facts(mint, pool), self._honeypot(mint))
         report = evaluate(
             mint, facts, self.params, self.blocklist, creator=creator, dev_sold=dev_sold
         )
+        if honeypot is not None:
+            report = RiskReport(report.mint, report.checked_at, (*report.results, honeypot))
         for result in report.results:
             metrics.RISK_VERDICTS.labels(result.check.value, result.verdict.value).inc()
         return report
+
+    async def _honeypot(self, mint: str) -> CheckResult:
+        assert self._sellability is not None
+        cached = self._sell_cache.get(mint)
+        if cached is not None:
+            ttl_s = self._ttl_s if cached[1].verdict is not Verdict.UNKNOWN else self._error_ttl_s
+            if self._clock() - cached[0] < ttl_s:
+                return cached[1]
+        async with self._limit:
+            result = await self._sellability(mint)
+        self._sell_cache[mint] = (self._clock(), result)
+        if len(self._sell_cache) > self._max_entries:
+            self._sell_cache.popitem(last=False)
+        return result
 
     def forget(self, mint: str) -> None:
         """Drop cached facts of ``mint`` (e.g. after it migrated)."""

@@ -13,13 +13,15 @@ from solders.message import MessageV0
 from solders.pubkey import Pubkey
 
 from core.chain.rpc_client import RpcClient
-from core.risk.report import Check, Verdict
+from core.risk.checks import RiskParams
+from core.risk.report import Check, CheckResult, Verdict
 from core.risk.sellability import (
     check_sellability,
     decompile,
     describe_error,
     round_trip_verdict,
 )
+from core.risk.service import RiskService
 from core.trading import JupiterClient
 from tests.jupiter_server import JupiterServer
 from tests.svm_rpc import SvmRpcServer
@@ -190,3 +192,23 @@ def test_decompile_restores_instructions_of_a_message_with_lookup_tables() -> No
     assert message.address_table_lookups  # a, b and c come from the table
 
     assert decompile(message, {table.key: table}) == [ix, ix2]
+
+
+async def test_risk_report_includes_the_honeypot_verdict_and_caches_it(
+    node: SvmRpcServer, jup: JupiterServer, jupiter: JupiterClient, rpc: RpcClient, probe: Pubkey
+) -> None:
+    mint = node.create_mint(6, freeze_authority=jup.authority.pubkey())
+    jup.add_pool(mint, 1_000_000 * 10**6, 100 * SOL, fee_bps=25, freeze_user_accounts=True)
+
+    async def probe_sell(m: str) -> CheckResult:
+        return await check_sellability(jupiter, rpc, m, probe_wallet=str(probe))
+
+    service = RiskService(rpc, RiskParams(), sellability=probe_sell)
+    report = await service.report(str(mint))
+    again = await service.report(str(mint))
+
+    assert report.get(Check.HONEYPOT).verdict is Verdict.FAIL
+    assert report.get(Check.HONEYPOT).detail == "sell would fail: AccountFrozen"
+    assert report.get(Check.FREEZE_AUTHORITY).verdict is Verdict.FAIL
+    assert again.get(Check.HONEYPOT) == report.get(Check.HONEYPOT)
+    assert len(node.calls_of("simulateTransaction")) == 1  # the second report used the cache
