@@ -110,15 +110,7 @@ class IngestService:
             scoring = await Scoring.create(
                 database_url,
                 sol_usd=lambda: sol_usd.price_usd,
-                risk=(
-                    RiskService(
-                        rpc,
-                        RiskParams(),
-                        sellability=_sellability(jupiter, rpc, honeypot_probe_wallet),
-                    )
-                    if risk_checks
-                    else None
-                ),
+                risk=_risk_service(rpc, jupiter, honeypot_probe_wallet) if risk_checks else None,
                 emit=emit,
                 refresh_s=smart_wallets_refresh_s,
             )
