@@ -112,6 +112,7 @@ class IngestService:
                 sol_usd=lambda: sol_usd.price_usd,
                 risk=_risk_service(rpc, jupiter, honeypot_probe_wallet) if risk_checks else None,
                 emit=emit,
+                redis_url=redis_url,
                 refresh_s=smart_wallets_refresh_s,
             )
             secondaries.append(("signals", scoring.stage))

@@ -55,6 +55,7 @@ def test_demo_json_summary_reports_trades_and_no_decode_errors(tmp_path: Path) -
 
     counts = asyncio.run(stored())
     assert counts["trades"] == summary["trades"]
+    assert counts["signals"] == summary["signals"]  # every signal was stored
     assert counts["tokens"] >= summary["mints"]
 
 
