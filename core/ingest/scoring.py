@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import Any
 
 import redis.asyncio as aioredis
@@ -55,6 +55,7 @@ class Scoring:
         redis: aioredis.Redis | None,
         refresh_s: float,
         params_poll_s: float,
+        tracked: Collection[str] = (),
     ) -> None:
         self._registry = registry
         self._signals = SignalStore(database_url)
@@ -69,7 +70,7 @@ class Scoring:
         self._watcher = ParamsWatcher(
             self._params_store, self._on_params, poll_s=params_poll_s, current=params
         )
-        self.stage = SignalStage(engine, emit=self._emit, risk=risk)
+        self.stage = SignalStage(engine, emit=self._emit, risk=risk, tracked=tracked)
         self.tracked = 0
         self.published = 0
 
@@ -104,6 +105,7 @@ class Scoring:
             redis=redis,
             refresh_s=refresh_s,
             params_poll_s=params_poll_s,
+            tracked=wallets.keys(),
         )
         scoring.tracked = len(wallets)
         log.info("scoring_ready", tracked_wallets=len(wallets), stored_rules=len(rules))
@@ -131,6 +133,7 @@ class Scoring:
 
     def set_wallets(self, wallets: Mapping[str, frozenset[str]]) -> None:
         self.stage.engine.set_smart_wallets(wallets)
+        self.stage.set_tracked(wallets.keys())
         self.tracked = len(wallets)
 
     async def refresh_loop(self) -> None:
@@ -160,6 +163,7 @@ class Scoring:
             "signals_published": self.published,
             "tracked_wallets": self.tracked,
             "risk_reports": stats.risk_reports,
+            "clustered_signals": stats.clustered_signals,
         }
 
     async def aclose(self) -> None:

@@ -103,6 +103,7 @@ def signal_to_dict(signal: Signal) -> dict[str, Any]:
             for p in signal.risk_penalties
         ],
         "smart_buyers": [[address, _num(sol)] for address, sol in signal.smart_buyers],
+        "clusters": [[cid, list(members), why] for cid, members, why in signal.clusters],
     }
 
 
@@ -152,6 +153,14 @@ def signal_from_dict(d: Mapping[str, Any]) -> Signal:
             smart_buyers=tuple(
                 (_str(address, "smart_buyers"), float(_unnum(sol, "smart_buyers")))
                 for address, sol in d["smart_buyers"]
+            ),
+            clusters=tuple(  # absent in signals stored before clusters existed
+                (
+                    _str(cid, "clusters"),
+                    tuple(_str(m, "clusters") for m in members),
+                    _str(why, "clusters"),
+                )
+                for cid, members, why in d.get("clusters", ())
             ),
         )
     except DecodeError:

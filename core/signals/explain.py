@@ -84,15 +84,18 @@ def _risk_line(s: Signal) -> str:
 
 
 def explain_text(signal: Signal) -> str:
-    """The six lines of "Why 2.3x?", joined by newlines (plain text; the bot escapes it)."""
+    """The lines of "Why 2.3x?", joined by newlines (plain text; the bot escapes it): six, and
+    one more per cluster when several smart buyers are one entity."""
     fired = ", ".join(signal.rules_fired) if signal.rules_fired else "none"
-    return "\n".join(
-        (
-            _strength_line(signal),
-            _smart_line(signal),
-            _momentum_line(signal),
-            _liquidity_line(signal),
-            _risk_line(signal),
-            f"Rules fired: {fired}",
-        )
-    )
+    lines = [
+        _strength_line(signal),
+        _smart_line(signal),
+        _momentum_line(signal),
+        _liquidity_line(signal),
+        _risk_line(signal),
+        f"Rules fired: {fired}",
+    ]
+    buyers = len(signal.smart_buyers)
+    for _cid, members, why in signal.clusters:
+        lines.append(f"Cluster: {len(members)} of {buyers} smart buyers are one entity ({why})")
+    return "\n".join(lines)

@@ -46,3 +46,5 @@ class Signal:
     risk_badges: tuple[RiskBadge, ...]
     risk_penalties: tuple[Penalty, ...]
     smart_buyers: tuple[tuple[str, float], ...]  # (address, SOL bought), most SOL first
+    # Smart buyers that are one entity (co-buying, common funder): (cluster id, members, why).
+    clusters: tuple[tuple[str, tuple[str, ...], str], ...] = ()

@@ -10,9 +10,10 @@ engine when they arrive.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import time
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Collection, Sequence
 from dataclasses import dataclass, field
 
 import structlog
@@ -28,6 +29,7 @@ from core.storage.records import (
     Record,
     TradeRecord,
 )
+from core.wallets.clusters import ClusterIndex
 
 log = structlog.get_logger(__name__)
 
@@ -40,6 +42,7 @@ class StageStats:
     signals: int = 0
     risk_reports: int = 0
     risk_failures: int = 0
+    clustered_signals: int = 0  # signals where several smart buyers are one entity
     first_signal_at: OrderedDict[str, int] = field(default_factory=OrderedDict)
     dev_sold_at: OrderedDict[str, int] = field(default_factory=OrderedDict)
 
@@ -62,8 +65,12 @@ class SignalStage:
         risk: RiskService | None = None,
         risk_concurrency: int = 4,
         clock: Callable[[], float] = time.time,  # only for dev-sell times without a block time
+        tracked: Collection[str] = (),
+        clusters: ClusterIndex | None = None,
     ) -> None:
         self.engine = engine
+        self._tracked = frozenset(tracked)
+        self.clusters = clusters if clusters is not None else ClusterIndex()
         self._emit = emit
         self._risk = risk
         self._risk_slots = asyncio.Semaphore(risk_concurrency)
@@ -77,11 +84,18 @@ class SignalStage:
     def _on_dev_sell(self, trade: TradeRecord) -> None:
         _remember(self.stats.dev_sold_at, trade.mint, trade.block_time or int(self._clock()))
 
+    def set_tracked(self, wallets: Collection[str]) -> None:
+        """The wallets whose buys feed co-buy clustering (the engine's smart wallets)."""
+        self._tracked = frozenset(wallets)
+
     async def add_many(self, records: Sequence[Record]) -> None:
         engine = self.engine
+        tracked = self._tracked
         out: list[Signal] = []
         for rec in records:
             if isinstance(rec, TradeRecord):
+                if rec.is_buy and rec.trader in tracked and rec.block_time:
+                    self.clusters.add_buy(rec.trader, rec.mint, rec.block_time)
                 signal = engine.on_trade(rec)
                 if signal is not None:
                     out.append(signal)
@@ -103,7 +117,23 @@ class SignalStage:
         if out:
             await self._deliver(out)
 
+    def _with_clusters(self, signal: Signal) -> Signal:
+        buyers = {address for address, _sol in signal.smart_buyers}
+        if len(buyers) < 2:
+            return signal
+        groups = self.clusters.independent_buyers(buyers).groups
+        if not groups:
+            return signal
+        self.stats.clustered_signals += 1
+        return dataclasses.replace(
+            signal,
+            clusters=tuple(
+                (g.cluster_id, tuple(sorted(g.members)), ", ".join(g.reasons)) for g in groups
+            ),
+        )
+
     async def _deliver(self, signals: list[Signal]) -> None:
+        signals = [self._with_clusters(s) for s in signals]
         self.stats.signals += len(signals)
         for signal in signals:
             _remember(self.stats.first_signal_at, signal.mint, signal.at)
