@@ -4,7 +4,10 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 
-.PHONY: install demo test lint services bench clean
+EMULATOR := tests/bots/telegram/emulator
+EMULATOR_STAMP := $(EMULATOR)/node_modules/.installed
+
+.PHONY: install demo test lint services emulator bench clean
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -15,12 +18,19 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+## The local Telegram Bot API emulator the bot tests talk to (Node.js, from the npm registry).
+$(EMULATOR_STAMP): $(EMULATOR)/package.json $(EMULATOR)/package-lock.json
+	cd $(EMULATOR) && npm ci --no-audit --no-fund --loglevel=error
+	@touch $(EMULATOR_STAMP)
+
+emulator: $(EMULATOR_STAMP)
+
 ## Run the main job on the embedded default: local market replay -> real pipeline -> SQLite.
 demo: install
 	$(VENV)/bin/solsignals demo --seconds 30
 
 ## Lint, type-check core, and run the whole test suite against real PostgreSQL and Redis.
-test: install services
+test: install services emulator
 	$(PY) -m ruff check .
 	$(PY) -m mypy core
 	$(PY) -m pytest
@@ -38,4 +48,4 @@ bench: install services
 	$(PY) bench/bench_ingest_pg.py
 
 clean:
-	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache $(EMULATOR)/node_modules

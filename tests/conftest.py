@@ -8,6 +8,7 @@ and SOLSIGNALS_TEST_REDIS (default redis://127.0.0.1:6379/0).
 from __future__ import annotations
 
 import os
+import socket
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -15,6 +16,8 @@ from pathlib import Path
 import asyncpg
 import pytest
 import redis
+
+from tests.telegram_emulator import TelegramEmulator, start_emulator
 
 PG_SERVER_DSN = os.environ.get(
     "SOLSIGNALS_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -57,6 +60,19 @@ async def pg_url() -> AsyncIterator[str]:
             await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         finally:
             await admin.close()
+
+
+@pytest.fixture
+async def telegram_emulator() -> AsyncIterator[TelegramEmulator]:
+    """A local Telegram Bot API (telegram-test-api + our routes) on a free port."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = int(sock.getsockname()[1])
+    emulator = start_emulator(port, token="123456:TEST-TOKEN")
+    try:
+        yield emulator
+    finally:
+        await emulator.aclose()
 
 
 @pytest.fixture

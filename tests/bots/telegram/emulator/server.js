@@ -1,0 +1,157 @@
+// Local Telegram Bot API for Solsignals tests: telegram-test-api plus what our bot uses.
+//
+// Added to the package's routes (registered first, so they take precedence):
+// - getMe answers with is_bot (aiogram requires it; the package's answer lacks it);
+// - sendPhoto / sendDocument (multipart, as aiogram uploads in-memory files);
+// - getFile + /file/bot<token>/<path> for documents a test user uploaded via /uploadFile;
+// - setMyCommands & co. answer ok;
+// - /requests lists every Bot API call the bot made (method, params), for assertions;
+// - /failNext makes the next N calls of a method answer 429 with retry_after (rate limits).
+// Usage: node server.js <port>. Prints "READY <port>" when listening.
+'use strict';
+
+const crypto = require('crypto');
+const multer = require('multer');
+const TelegramServer = require('telegram-test-api');
+const { routes } = require('telegram-test-api/lib/routes/index');
+
+const port = Number(process.argv[2] || 9000);
+const upload = multer({ storage: multer.memoryStorage() });
+const files = new Map(); // file_id -> {name, mime, content}
+const requests = []; // every bot API call
+const failures = new Map(); // method -> {remaining, retryAfter}
+
+function ok(res, result) {
+  res.json({ ok: true, result });
+}
+
+function methodOf(req) {
+  const match = /^\/bot[^/]+\/([A-Za-z]+)$/.exec(req.path);
+  return match ? match[1] : null;
+}
+
+function extras(app, server) {
+  // Record each bot call, and inject 429s when a test asked for them.
+  app.use((req, res, next) => {
+    const method = methodOf(req);
+    if (!method) return next();
+    const record = () => requests.push({ method, params: { ...req.query, ...(req.body || {}) } });
+    const failure = failures.get(method);
+    if (failure && failure.remaining > 0) {
+      failure.remaining -= 1;
+      record();
+      res.status(429).json({
+        ok: false,
+        error_code: 429,
+        description: `Too Many Requests: retry after ${failure.retryAfter}`,
+        parameters: { retry_after: failure.retryAfter },
+      });
+      return;
+    }
+    res.on('finish', record);
+    return next();
+  });
+
+  // Edits: the package answers `result: null` (aiogram wants the Message) and leaves the edited
+  // message marked read; here the edited message is returned and shown to the client again.
+  const asMessage = (update) => ({
+    ...update.message,
+    message_id: update.messageId,
+    date: Math.floor(update.time / 1000),
+    chat: { id: Number(update.message.chat_id), type: 'private', first_name: 'User' },
+    from: { id: 666, is_bot: true, first_name: 'Solsignals Test', username: 'SolsignalsTestBot' },
+  });
+  const edit = (kind) => (req, res) => {
+    const body = TelegramServer.normalizeMessage({ ...req.body });
+    const update = server.storage.botMessages.find((u) => (
+      String(u.messageId) === String(body.message_id)
+      && String(u.message.chat_id) === String(body.chat_id)));
+    if (!update) {
+      res.status(400).json({ ok: false, error_code: 400,
+        description: 'Bad Request: message to edit not found' });
+      return;
+    }
+    const changes = { ...body };
+    if (kind === 'caption') changes.text = body.caption;
+    update.message = { ...update.message, ...changes, edited: true };
+    update.isRead = false;
+    ok(res, asMessage(update));
+  };
+  app.all('/bot:token/editMessageText', edit('text'));
+  app.all('/bot:token/editMessageCaption', edit('caption'));
+  app.all('/bot:token/editMessageReplyMarkup', edit('markup'));
+
+  app.all('/bot:token/getMe', (_req, res) => ok(res, {
+    id: 666, is_bot: true, first_name: 'Solsignals Test', username: 'SolsignalsTestBot',
+    can_join_groups: true, can_read_all_group_messages: false, supports_inline_queries: false,
+  }));
+
+  for (const method of ['setMyCommands', 'deleteMyCommands', 'setChatMenuButton',
+    'sendChatAction', 'setMyDescription', 'setMyShortDescription']) {
+    app.all(`/bot:token/${method}`, (_req, res) => ok(res, true));
+  }
+  app.all('/bot:token/getMyCommands', (_req, res) => ok(res, []));
+
+  const sendMedia = (kind) => (req, res) => {
+    const body = { ...req.body };
+    // aiogram names the file part freely and refers to it as attach://<name>
+    const file = (req.files || [])[0];
+    const fileId = crypto.randomBytes(12).toString('hex');
+    if (file) files.set(fileId, { name: file.originalname, mime: file.mimetype, content: file.buffer });
+    const media = { file_id: fileId, file_unique_id: fileId, file_size: file ? file.size : 0 };
+    if (kind === 'photo') body.photo = [{ ...media, width: 600, height: 300 }];
+    else body.document = { ...media, file_name: file ? file.originalname : 'file' };
+    body.text = body.caption;
+    ok(res, server.addBotMessage(body, req.params.token));
+  };
+  app.post('/bot:token/sendPhoto', upload.any(), sendMedia('photo'));
+  app.post('/bot:token/sendDocument', upload.any(), sendMedia('document'));
+
+  app.all('/bot:token/getFile', (req, res) => {
+    const fileId = (req.body && req.body.file_id) || req.query.file_id;
+    const file = files.get(fileId);
+    if (!file) {
+      res.status(400).json({ ok: false, error_code: 400, description: 'Bad Request: invalid file_id' });
+      return;
+    }
+    ok(res, { file_id: fileId, file_unique_id: fileId, file_size: file.content.length,
+      file_path: `documents/${fileId}/${file.name}` });
+  });
+  app.get('/file/bot:token/documents/:fileId/:name', (req, res) => {
+    const file = files.get(req.params.fileId);
+    if (!file) { res.status(404).end(); return; }
+    res.type(file.mime || 'application/octet-stream').send(file.content);
+  });
+
+  // Client side (tests): upload a file a user will send; inspect or fail bot calls.
+  app.post('/uploadFile', upload.single('file'), (req, res) => {
+    const fileId = crypto.randomBytes(12).toString('hex');
+    files.set(fileId, { name: req.file.originalname, mime: req.file.mimetype, content: req.file.buffer });
+    ok(res, { file_id: fileId, file_unique_id: fileId, file_size: req.file.size,
+      file_name: req.file.originalname, mime_type: req.file.mimetype });
+  });
+  app.post('/requests', (_req, res) => ok(res, requests));
+  app.post('/failNext', (req, res) => {
+    failures.set(req.body.method, { remaining: Number(req.body.times || 1),
+      retryAfter: Number(req.body.retry_after || 1) });
+    ok(res, true);
+  });
+}
+
+routes.unshift(extras);
+
+// Callback queries need chat_instance (the package leaves it out).
+const formatUpdate = TelegramServer.formatUpdate;
+TelegramServer.formatUpdate = (update) => {
+  const formatted = formatUpdate(update);
+  if (formatted.callback_query) formatted.callback_query.chat_instance = `ci-${update.botToken}`;
+  return formatted;
+};
+
+const server = new TelegramServer({ port, host: '127.0.0.1', storeTimeout: 600 });
+server.start().then(() => {
+  process.stdout.write(`READY ${port}\n`);
+});
+const stop = () => server.stop().then(() => process.exit(0));
+process.on('SIGTERM', stop);
+process.on('SIGINT', stop);

@@ -1,0 +1,167 @@
+"""Drive the local Telegram Bot API emulator (tests/bots/telegram/emulator) as a user would.
+
+The bot under test talks to ``url`` exactly as to api.telegram.org (aiogram:
+``TelegramAPIServer.from_base(url)``); the test plays the user through the emulator's client
+routes and reads what the bot sent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+EMULATOR_DIR = Path(__file__).resolve().parent / "bots" / "telegram" / "emulator"
+
+
+@dataclass(frozen=True, slots=True)
+class User:
+    id: int = 1001
+    first_name: str = "Ana"
+    username: str = "ana_trader"
+    language_code: str = "en"
+
+    def as_from(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "is_bot": False,
+            "first_name": self.first_name,
+            "username": self.username,
+            "language_code": self.language_code,
+        }
+
+    def as_chat(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "type": "private",
+            "first_name": self.first_name,
+            "username": self.username,
+        }
+
+
+class TelegramEmulator:
+    def __init__(self, process: subprocess.Popen[bytes], port: int, token: str) -> None:
+        self._process = process
+        self.port = port
+        self.token = token
+        self.url = f"http://127.0.0.1:{port}"
+        self._http = httpx.AsyncClient(base_url=self.url, timeout=10)
+
+    # ---- the user's side ------------------------------------------------------------------
+
+    def _meta(self, user: User) -> dict[str, Any]:
+        return {
+            "botToken": self.token,
+            "date": int(time.time()),
+            "from": user.as_from(),
+            "chat": user.as_chat(),
+        }
+
+    async def send_text(self, text: str, user: User = User()) -> None:
+        """A user types ``text``; commands carry a bot_command entity, as real clients send."""
+        body: dict[str, Any] = {**self._meta(user), "text": text}
+        route = "/sendMessage"
+        if text.startswith("/"):
+            body["entities"] = [
+                {"offset": 0, "length": len(text.split()[0]), "type": "bot_command"}
+            ]
+            route = "/sendCommand"
+        await self._post(route, body)
+
+    async def send_document(
+        self, content: bytes, file_name: str, mime: str, user: User = User(), caption: str = ""
+    ) -> None:
+        """A user uploads a document (e.g. a CSV wallet list)."""
+        answer = await self._http.post("/uploadFile", files={"file": (file_name, content, mime)})
+        answer.raise_for_status()
+        document = answer.json()["result"]
+        body = {**self._meta(user), "document": document, "caption": caption}
+        await self._post("/sendMessage", body)
+
+    async def press(self, data: str, message: dict[str, Any], user: User = User()) -> None:
+        """A user presses an inline button carrying ``data`` under a bot ``message``."""
+        body = {
+            "botToken": self.token,
+            "from": user.as_from(),
+            "message": message,
+            "data": data,
+        }
+        await self._post("/sendCallback", body)
+
+    # ---- what the bot did -----------------------------------------------------------------
+
+    async def requests(self, method: str | None = None) -> list[dict[str, Any]]:
+        """Every Bot API call the bot made, oldest first (optionally of one method)."""
+        calls: list[dict[str, Any]] = (await self._post("/requests", {}))["result"]
+        return [c for c in calls if method is None or c["method"] == method]
+
+    async def bot_messages(
+        self, user: User = User(), *, count: int = 1, timeout_s: float = 10.0
+    ) -> list[dict[str, Any]]:
+        """The next ``count`` messages the bot sent to this user (waits for them)."""
+        got: list[dict[str, Any]] = []
+        deadline = time.monotonic() + timeout_s
+        while len(got) < count:
+            answer = await self._post("/getUpdates", {"token": self.token, "chatId": user.id})
+            got.extend(_as_message(update) for update in answer["result"])
+            if len(got) >= count:
+                break
+            if time.monotonic() > deadline:
+                raise AssertionError(f"bot sent {len(got)} of {count} messages: {got}")
+            await asyncio.sleep(0.05)
+        return got
+
+    async def fail_next(self, method: str, *, times: int = 1, retry_after_s: int = 1) -> None:
+        """The next ``times`` calls of ``method`` answer 429 Too Many Requests."""
+        await self._post(
+            "/failNext", {"method": method, "times": times, "retry_after": retry_after_s}
+        )
+
+    async def _post(self, route: str, body: dict[str, Any]) -> Any:
+        answer = await self._http.post(route, json=body)
+        answer.raise_for_status()
+        return answer.json()
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+        self._process.terminate()
+        try:
+            self._process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            self._process.kill()
+
+
+def _as_message(update: dict[str, Any]) -> dict[str, Any]:
+    """A stored bot message in the Bot API's Message shape (what a button press refers to)."""
+    raw = update["message"]
+    return {
+        **raw,
+        "message_id": update["messageId"],
+        "date": update["time"] // 1000,
+        "chat": {"id": int(raw["chat_id"]), "type": "private", "first_name": "User"},
+        "from": {"id": 666, "is_bot": True, "first_name": "Solsignals Test"},
+    }
+
+
+def start_emulator(port: int, token: str) -> TelegramEmulator:
+    if not (EMULATOR_DIR / "node_modules").is_dir():
+        raise RuntimeError(
+            f"emulator dependencies missing: run `npm ci --prefix {EMULATOR_DIR}` (make test does)"
+        )
+    process = subprocess.Popen(
+        ["node", "server.js", str(port)],
+        cwd=EMULATOR_DIR,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert process.stdout is not None
+    line = process.stdout.readline().decode()
+    if not line.startswith("READY"):
+        process.kill()
+        raise RuntimeError(f"emulator did not start: {line!r} {process.stderr.read()!r}")
+    return TelegramEmulator(process, port, token)
