@@ -1,0 +1,105 @@
+"""A user's alert settings: validated, with defaults, stored as JSON on the user row.
+
+Trading is off by default and is not a setting a user flips here: it is enabled explicitly by
+the trading flow (a later issue) with its own limits and confirmation.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from core.errors import UserInputError
+
+TAG = re.compile(r"^[a-z0-9_-]{1,24}$")
+
+
+class SettingError(UserInputError):
+    def __init__(self, name: str, problem: str, allowed: str) -> None:
+        self.name = name
+        self.allowed = allowed
+        super().__init__(f"{name}: {problem} (allowed: {allowed})")
+
+
+@dataclass(frozen=True, slots=True)
+class QuietHours:
+    """Alerts are held (not sent) from ``start_hour`` to ``end_hour`` UTC; may wrap midnight."""
+
+    start_hour: int
+    end_hour: int
+
+    def covers(self, hour_utc: int) -> bool:
+        if self.start_hour == self.end_hour:
+            return False
+        if self.start_hour < self.end_hour:
+            return self.start_hour <= hour_utc < self.end_hour
+        return hour_utc >= self.start_hour or hour_utc < self.end_hour
+
+
+@dataclass(frozen=True, slots=True)
+class UserSettings:
+    alerts: bool = True
+    min_strength: float = 1.5  # alerts below this Strength are not sent to this user
+    no_mint: bool = False  # only tokens whose mint authority is renounced
+    no_freeze: bool = False  # only tokens without a freeze authority
+    top10_max_pct: float | None = None  # only tokens whose top 10 hold less than this
+    min_liquidity_usd: float = 0.0
+    tags: tuple[str, ...] = ()  # only signals with smart buyers carrying one of these tags
+    quiet_hours: QuietHours | None = None
+    trading_enabled: bool = False  # changed only by the trading flow, never by /settings
+    extra: dict[str, Any] = field(default_factory=dict)  # keys a newer version wrote
+
+    def __post_init__(self) -> None:
+        if not 0.0 <= self.min_strength <= 3.0:
+            raise SettingError("min_strength", f"{self.min_strength}", "0 to 3")
+        if self.top10_max_pct is not None and not 0.0 < self.top10_max_pct <= 100.0:
+            raise SettingError("top10_max_pct", f"{self.top10_max_pct}", "above 0, up to 100 (%)")
+        if self.min_liquidity_usd < 0:
+            raise SettingError("min_liquidity_usd", f"{self.min_liquidity_usd}", "0 or more (USD)")
+        for tag in self.tags:
+            if not TAG.match(tag):
+                raise SettingError("tags", f"{tag!r}", "lowercase letters, digits, _ or -, 1-24")
+        if self.quiet_hours is not None:
+            for hour in (self.quiet_hours.start_hour, self.quiet_hours.end_hour):
+                if not 0 <= hour <= 23:
+                    raise SettingError("quiet_hours", f"{hour}", "hours 0 to 23 (UTC)")
+
+    def to_dict(self) -> dict[str, Any]:
+        out = {
+            f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.name != "extra"
+        }
+        out["tags"] = list(self.tags)
+        qh = self.quiet_hours
+        out["quiet_hours"] = [qh.start_hour, qh.end_hour] if qh else None
+        return {**self.extra, **out}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> UserSettings:
+        """Settings from stored JSON; unknown keys are kept (a newer version may have written
+        them), missing ones take defaults."""
+        known = {f.name for f in dataclasses.fields(cls)} - {"extra"}
+        kwargs: dict[str, Any] = {k: v for k, v in data.items() if k in known}
+        if "tags" in kwargs:
+            kwargs["tags"] = tuple(kwargs["tags"])
+        if kwargs.get("quiet_hours") is not None:
+            start, end = kwargs["quiet_hours"]
+            kwargs["quiet_hours"] = QuietHours(int(start), int(end))
+        return cls(**kwargs, extra={k: v for k, v in data.items() if k not in known})
+
+    def with_changes(self, **changes: Any) -> UserSettings:
+        """A copy with user-editable fields changed and validated; trading stays as it is."""
+        if "trading_enabled" in changes:
+            raise SettingError(
+                "trading_enabled", "cannot be changed in settings", "use the trading set-up"
+            )
+        unknown = set(changes) - ({f.name for f in dataclasses.fields(self)} - {"extra"})
+        if unknown:
+            raise SettingError(", ".join(sorted(unknown)), "unknown setting", _EDITABLE)
+        return dataclasses.replace(self, **changes)
+
+
+_EDITABLE = (
+    "alerts, min_strength, no_mint, no_freeze, top10_max_pct, min_liquidity_usd, tags, quiet_hours"
+)
