@@ -4,14 +4,19 @@ The log sets are the real log lines of two mainnet buys (2024-12 10-field and 20
 TradeEvents, 30-40 lines each) with the ``Program data:`` line re-encoded so every transaction
 carries a fresh mint, user and creator (so the pubkey cache sees realistic misses).
 
-Run: .venv/bin/python bench/bench_decode.py [N_TXS]
+Run: .venv/bin/python bench/bench_decode.py [N_TXS] [--profile]
+
+``--profile`` runs the same loop under cProfile and prints the 25 functions with the most own
+time (the figures are then slower than without it; compare proportions, not rates).
 """
 
 from __future__ import annotations
 
 import base64
+import cProfile
 import json
 import os
+import pstats
 import random
 import sys
 import time
@@ -48,20 +53,29 @@ def _variant(logs: list[str], rng: random.Random) -> list[str]:
 
 
 def main() -> None:
-    n_txs = int(sys.argv[1]) if len(sys.argv) > 1 else 50_000
+    args = [a for a in sys.argv[1:] if a != "--profile"]
+    profile = len(args) < len(sys.argv) - 1
+    n_txs = int(args[0]) if args else 50_000
     rng = random.Random(7)
     bases = _base_logs()
     sets = [_variant(bases[i % len(bases)], rng) for i in range(n_txs)]
     lines = sum(len(s) for s in sets) / len(sets)
     stats = DecodeStats()
+    profiler = cProfile.Profile() if profile else None
     t0 = time.perf_counter()
+    if profiler is not None:
+        profiler.enable()
     events = 0
     for i, logs in enumerate(sets):
         events += len(decode_logs(logs, signature="sig", slot=i, stats=stats))
+    if profiler is not None:
+        profiler.disable()
     elapsed = time.perf_counter() - t0
     print(f"python {sys.version.split()[0]} pid {os.getpid()}")
     print(f"{n_txs} txs, {lines:.1f} log lines/tx, {events} events, failures {stats.failed}")
     print(f"decode_logs: {events / elapsed:,.0f} events/s ({elapsed / n_txs * 1e6:.2f} us/tx)")
+    if profiler is not None:
+        pstats.Stats(profiler).sort_stats("tottime").print_stats(25)
 
 
 if __name__ == "__main__":

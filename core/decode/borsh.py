@@ -242,83 +242,97 @@ class _Run:
     """Consecutive fixed-size fields read with one struct unpack."""
 
     st: struct.Struct
-    names: tuple[str, ...]
-    converts: tuple[tuple[int, str], ...]  # (index, kind) of values needing conversion
+    pubkeys: tuple[int, ...]  # indexes of the values to convert to base58
+    wide_ints: tuple[tuple[int, bool], ...]  # (index, signed) of u128 / i128 values (16 bytes)
     # Older layouts end inside a run: the byte size of each proper prefix of the run that ends
-    # on a field boundary -> (struct, names, converts) reading exactly that prefix.
-    prefixes: dict[int, tuple[struct.Struct, tuple[str, ...], tuple[tuple[int, str], ...]]]
+    # on a field boundary -> the run reading exactly that prefix.
+    prefixes: dict[int, _Run]
+
+    def convert(self, raw: tuple[Any, ...]) -> list[Any]:
+        """The unpacked values with pubkeys as base58 and wide integers as ``int``."""
+        values = list(raw)
+        cached = _PUBKEY_CACHE.get
+        for i in self.pubkeys:
+            values[i] = cached(values[i]) or pubkey_str(values[i])  # base58 is never ""
+        for i, signed in self.wide_ints:
+            values[i] = int.from_bytes(values[i], "little", signed=signed)
+        return values
 
 
 @dataclass(frozen=True, slots=True)
 class _Var:
-    name: str
     read: Reader
+
+
+_WIDE_INTS = ("u128", "i128")
+
+
+def _compile_run(kinds: list[str], with_prefixes: bool) -> _Run:
+    prefixes = {}
+    if with_prefixes:
+        for k in range(1, len(kinds)):
+            prefix = _compile_run(kinds[:k], with_prefixes=False)
+            prefixes[prefix.st.size] = prefix
+    return _Run(
+        st=struct.Struct("<" + "".join(_FIXED[kind][0] for kind in kinds)),
+        pubkeys=tuple(i for i, kind in enumerate(kinds) if kind == "pubkey"),
+        wide_ints=tuple((i, kind == "i128") for i, kind in enumerate(kinds) if kind in _WIDE_INTS),
+        prefixes=prefixes,
+    )
 
 
 def _compile_steps(fields: tuple[FieldSpec, ...]) -> list[_Run | _Var]:
     steps: list[_Run | _Var] = []
-    pending: list[FieldSpec] = []
-
-    def flush() -> None:
-        if not pending:
-            return
-        fmt = "<" + "".join(_FIXED[str(f.type)][0] for f in pending)
-        converts = tuple(
-            (i, str(f.type)) for i, f in enumerate(pending) if f.type in ("pubkey", "u128", "i128")
-        )
-        names = tuple(f.name for f in pending)
-        prefixes = {}
-        for k in range(1, len(pending)):
-            st = struct.Struct("<" + "".join(_FIXED[str(f.type)][0] for f in pending[:k]))
-            prefixes[st.size] = (st, names[:k], tuple(c for c in converts if c[0] < k))
-        steps.append(_Run(struct.Struct(fmt), names, converts, prefixes))
-        pending.clear()
-
+    pending: list[str] = []  # kinds of the fixed-size fields of the current run
     for f in fields:
         if isinstance(f.type, str) and f.type in _FIXED:
-            pending.append(f)
-        else:
-            flush()
-            steps.append(_Var(f.name, compile_type(f.type)))
-    flush()
+            pending.append(f.type)
+            continue
+        if pending:
+            steps.append(_compile_run(pending, with_prefixes=True))
+            pending = []
+        steps.append(_Var(compile_type(f.type)))
+    if pending:
+        steps.append(_compile_run(pending, with_prefixes=True))
     return steps
 
 
 class EventBodyDecoder:
     """Decodes the Borsh body of one event (the bytes after the 8-byte discriminator)."""
 
-    __slots__ = ("_steps", "layout", "name")
+    __slots__ = ("_names", "_steps", "layout", "name")
 
     def __init__(self, layout: EventLayout) -> None:
         self.layout = layout
         self.name = layout.name
+        self._names = tuple(f.name for f in layout.fields)
         self._steps = _compile_steps(layout.fields)
 
     def decode(self, data: bytes, off: int = 8) -> dict[str, Any]:
         """Fields of the event whose body starts at ``off``. Raises DecodeError(TRUNCATED)."""
-        out: dict[str, Any] = {}
+        # The values are gathered in IDL order and the dict is built once at the end: cheaper
+        # than growing it run by run.
+        values: list[Any] = []
         size = len(data)
         for step in self._steps:
             if off == size:
-                return out  # older, shorter layout: ends on a field boundary
+                break  # older, shorter layout: ends on a field boundary
             if type(step) is _Run:
-                st = step.st
-                names = step.names
-                converts = step.converts
-                if off + st.size > size:
+                end = off + step.st.size
+                if end > size:
                     prefix = step.prefixes.get(size - off)
                     if prefix is None:
                         raise _truncated(self.name, off, size)
-                    st, names, converts = prefix
-                values = st.unpack_from(data, off)
-                off += st.size
-                out.update(zip(names, values, strict=True))
-                for i, kind in converts:
-                    out[names[i]] = _convert(kind, values[i])
+                    step, end = prefix, size
+                raw = step.st.unpack_from(data, off)
+                off = end
+                values += step.convert(raw) if step.pubkeys or step.wide_ints else raw
             else:
                 assert type(step) is _Var
-                out[step.name], off = step.read(data, off)
-        return out
+                value, off = step.read(data, off)
+                values.append(value)
+        # zip stops at the last value read: trailing fields of a shorter layout stay absent.
+        return dict(zip(self._names, values, strict=False))
 
 
 def compile_layouts(layouts: tuple[EventLayout, ...]) -> dict[bytes, EventBodyDecoder]:

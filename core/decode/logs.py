@@ -18,9 +18,11 @@ A transaction with ``err`` not None counts one FAILED_TX and yields no events.
 
 from __future__ import annotations
 
+import sys
 from binascii import a2b_base64
 from collections.abc import Sequence
 from functools import cache
+from typing import NamedTuple, cast
 
 from core.decode.borsh import EventBodyDecoder, compile_layouts
 from core.decode.events import DecodedEvent, DecodeStats, FailureKind
@@ -53,11 +55,26 @@ def decode_event_data(
     For Raydium AMM v4 ``data`` is a ray_log payload instead. Returns None (and counts the
     failure in ``stats``) for unknown discriminators / log types and truncated data.
     """
+    decoders = None if program is Program.RAYDIUM_AMM_V4 else decoders_for(program)
+    return _decode_event(program, decoders, data, stats, signature, slot, block_time, source)
+
+
+def _decode_event(
+    program: Program,
+    decoders: dict[bytes, EventBodyDecoder] | None,
+    data: bytes,
+    stats: DecodeStats | None,
+    signature: str | None,
+    slot: int | None,
+    block_time: int | None,
+    source: str,
+) -> DecodedEvent | None:
+    """``decode_event_data`` with the program's decoders (None: a ray_log payload) passed in."""
     try:
-        if program is Program.RAYDIUM_AMM_V4:
+        if decoders is None:
             name, fields = decode_ray_log(data)
         else:
-            decoder = decoders_for(program).get(data[:8])
+            decoder = decoders.get(data[:8])
             if decoder is None:
                 if stats is not None:
                     stats.fail(
@@ -98,6 +115,78 @@ def decode_logs(
     return walk_logs(logs, signature, slot, block_time, stats, None)
 
 
+# --- the invoke stack ----------------------------------------------------------------------------
+
+
+class _Frame(NamedTuple):
+    """One invoke-stack entry."""
+
+    pid: str
+    program: Program | None  # None: a program we do not follow
+    decoders: dict[bytes, EventBodyDecoder] | None  # None: not ours, or Raydium AMM v4 (ray_log)
+    success_line: str | None  # "Program <pid> success": the line that usually ends the frame
+
+
+_NO_FRAME = _Frame("", None, None, None)  # the "top" of an empty stack
+
+# Invoke and success lines repeat across transactions (a few programs at a few depths), so their
+# parse is cached by the whole line: one dict lookup replaces the suffix / prefix tests, the
+# slicing and the program lookup. Values: a _Frame to push for an invoke line, the program id to
+# pop for a success line. Lines that vary (consumed, logs, data) are never cached.
+_FRAME_LINES: dict[str, _Frame | str] = {}
+_FRAME_LINES_MAX = 4_096
+
+
+def _frame_line(line: str) -> _Frame | str | None:
+    """Parse (and cache) an invoke line -> _Frame, a success line -> program id, else None."""
+    op: _Frame | str
+    if line[-1:] == "]":
+        if not (line.startswith("Program ") and " invoke [" in line):
+            return None
+        pid = line[8 : line.index(" ", 8)]
+        program = PROGRAM_BY_ID.get(pid)
+        decoders = None
+        if program is not None and program is not Program.RAYDIUM_AMM_V4:
+            decoders = decoders_for(program)
+        op = _Frame(sys.intern(pid), program, decoders, f"Program {pid} success")
+    elif line.endswith(" success"):
+        # Interned like invoke pids: comparing it with the top frame's pid is an identity test.
+        op = sys.intern(line[8:-8])
+    else:
+        return None
+    if len(_FRAME_LINES) >= _FRAME_LINES_MAX:
+        _FRAME_LINES.clear()
+    _FRAME_LINES[line] = op
+    return op
+
+
+def _payload_bytes(
+    payload: str, program: Program | None, stats: DecodeStats | None, *, ray_log: bool
+) -> bytes | None:
+    """Bytes of a ``Program data:`` / ray_log payload; None (BAD_BASE64 counted) if not base64."""
+    try:
+        if ray_log:
+            return a2b_base64(payload.strip(), strict_mode=True)
+        return _b64(payload)
+    except ValueError as exc:
+        if stats is not None:
+            stats.fail(FailureKind.BAD_BASE64, str(exc), program)
+        return None
+
+
+def _unwind(stack: list[_Frame], pid: str) -> bool:
+    """Pop down to and including the frame of ``pid`` (a stack out of step); False if absent."""
+    for frame in stack:
+        if frame.pid == pid:
+            while stack.pop().pid != pid:
+                pass
+            return True
+    return False
+
+
+# --- the log walk --------------------------------------------------------------------------------
+
+
 def walk_logs(
     logs: Sequence[str],
     signature: str | None,
@@ -108,56 +197,54 @@ def walk_logs(
 ) -> list[DecodedEvent]:
     """The log walk of ``decode_logs``; also appends (program, event bytes) to ``raw_out``."""
     events: list[DecodedEvent] = []
-    stack: list[str] = []
-    top: Program | None = None
-    program_by_id = PROGRAM_BY_ID
+    stack: list[_Frame] = []
+    top = _NO_FRAME  # always stack[-1], or _NO_FRAME when the stack is empty
     raydium = Program.RAYDIUM_AMM_V4
-    # Hot loop: cheapest discriminating test first. Invoke lines end with "]", success lines
-    # with " success"; everything else is a data line, a ray_log line or skipped.
+    cached_op = _FRAME_LINES.get
     for line in logs:
-        if line[-1:] == "]":
-            if line.startswith("Program ") and " invoke [" in line:
-                pid = line[8 : line.index(" ", 8)]
-                stack.append(pid)
-                top = program_by_id.get(pid)
+        if line == top.success_line:
+            # The top frame ends, as it nearly always does: a plain string comparison (which
+            # fails at once on the length for most other lines) instead of a cache lookup.
+            stack.pop()
+            top = stack[-1] if stack else _NO_FRAME
             continue
-        if line.endswith(" success"):
-            pid = line[8:-8]
-            if stack and stack[-1] == pid:
-                stack.pop()
-            elif pid in stack:
-                while stack.pop() != pid:
-                    pass
+        op = cached_op(line)
+        if op is None:
+            # Not a known invoke / success line. Invoke lines end with "]", success lines with
+            # " success"; everything else is a data line, a ray_log line or skipped.
+            if line[-1:] == "]" or line.endswith(" success"):
+                op = _frame_line(line)
+                if op is None:
+                    continue
             else:
+                if line.startswith("Program data: "):
+                    if top.decoders is None:
+                        continue  # not ours (or Raydium AMM v4, which logs ray_log instead)
+                    data = _payload_bytes(line[14:], top.program, stats, ray_log=False)
+                elif top.program is raydium and line.startswith(_RAY_LOG_LINE):
+                    data = _payload_bytes(line[22:], top.program, stats, ray_log=True)
+                else:
+                    # "consumed", "return:", plain logs, "Log truncated". A "failed" line needs
+                    # no handling: a failure aborts the whole transaction, so no event follows.
+                    continue
+                program = top.program
+                if data is None or program is None:  # bad base64 (counted); program: always ours
+                    continue
+                event = _decode_event(
+                    program, top.decoders, data, stats, signature, slot, block_time, "log"
+                )
+                if event is not None:
+                    events.append(event)
+                    if raw_out is not None:
+                        raw_out.append((program, data))
                 continue
-            top = program_by_id.get(stack[-1]) if stack else None
-            continue
-        if line.startswith("Program data: "):
-            if top is None or top is raydium:
-                continue
-            try:
-                data = _b64(line[14:])
-            except ValueError as exc:
-                if stats is not None:
-                    stats.fail(FailureKind.BAD_BASE64, str(exc), top)
-                continue
-        elif top is raydium and line.startswith(_RAY_LOG_LINE):
-            try:
-                data = a2b_base64(line[22:].strip(), strict_mode=True)
-            except ValueError as exc:
-                if stats is not None:
-                    stats.fail(FailureKind.BAD_BASE64, str(exc), top)
-                continue
-        else:
-            # "consumed", "return:", plain logs, "Log truncated". A "failed" line needs no
-            # handling: a failure aborts the whole transaction, so no event line follows it.
-            continue
-        assert top is not None
-        event = decode_event_data(
-            top, data, stats, signature=signature, slot=slot, block_time=block_time
-        )
-        if event is not None:
-            events.append(event)
-            if raw_out is not None:
-                raw_out.append((top, data))
+        if type(op) is _Frame:  # an invoke line (type() is: cheaper than isinstance here)
+            stack.append(op)
+            top = op
+        else:  # a success line: op is the program id
+            if stack and top.pid == op:
+                stack.pop()
+            elif not _unwind(stack, cast(str, op)):
+                continue  # success of a program not on the stack: ignored
+            top = stack[-1] if stack else _NO_FRAME
     return events

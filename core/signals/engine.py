@@ -16,9 +16,11 @@ Rules marked ``required`` gate emission: while one does not fire, nothing is emi
 start seen meanwhile is not replayed later).
 
 Hot path: each trade updates its mint's windows (O(1) amortised) and scores only that mint,
-lazily: the risk score is cached per mint; SmartBurst is cheap; Momentum and LiquidityQuality are
-computed only while an upper bound of Strength (missing components at 3) still reaches the
-emission threshold; rules and the explanation are built only for a signal that is emitted.
+lazily: the risk score is cached per mint (shared between mints without a report); SmartBurst is
+recomputed only when the smart totals change; Momentum and LiquidityQuality are computed only
+while an upper bound of Strength (missing components at 3, LiquidityQuality's depth term bounded
+from the reserves without a square root) still reaches the emission threshold; rules and the
+explanation are built only for a signal that is emitted.
 
 ``tick(now)`` forgets mints idle for ``idle_ttl_s`` and re-scores the mints whose inputs changed
 outside trades (risk report, pool, curve completion, parameters, tracked wallets). Memory is
@@ -41,11 +43,16 @@ from core.signals.params import SignalParams
 from core.signals.risk import RiskAssessment, assess
 from core.signals.rules import RuleContext
 from core.signals.signal import LIQUIDITY, MOMENTUM, RISK, SMART_BURST, Signal, SignalReason
-from core.signals.state import MintState, liquidity, price_impact_pct
+from core.signals.state import (
+    MintState,
+    depth_1pct_upper_lamports,
+    liquidity,
+    price_impact_pct,
+)
 from core.signals.strength import (
     combine,
     liquidity_quality,
-    momentum,
+    momentum_of,
     smart_burst,
     volume_accel,
     z_scores,
@@ -79,6 +86,8 @@ class SignalEngine:
         self._mints: dict[str, MintState] = {}  # order: least recently active first
         self._dirty: set[str] = set()
         self._now = 0
+        # RiskAssessment (immutable) without a report, by (dev sold, creator known); per params.
+        self._risk_without_report: dict[tuple[bool, bool], RiskAssessment] = {}
         self.stats = EngineStats()
         # Called once per mint when its creator is first seen selling (a rug warning sign).
         self.on_dev_sell: Callable[[TradeRecord], None] | None = None
@@ -95,11 +104,13 @@ class SignalEngine:
         O(live mints); window sums are rebuilt from the kept logs when the window set changes.
         """
         self._params = params
+        self._risk_without_report.clear()
         lengths = params.window_lengths_s
         for st in self._mints.values():
             st.windows.set_lengths(lengths)
             st.windows.alpha = params.momentum_ewma_alpha
             st.risk_cache = None
+            st.sb_cache = (-1, -1, 0.0)  # smart_k may have changed
         self._dirty.update(self._mints)
         self._enforce_cap()
 
@@ -204,7 +215,14 @@ class SignalEngine:
         t = trade.block_time
         if t is not None and t > self._now:
             self._now = t
-        st = self._touch(trade.mint)
+        mint = trade.mint
+        mints = self._mints
+        st = mints.pop(mint, None)  # as _touch: move the mint to the most-recently-active end
+        if st is None:
+            st = self._touch(mint)
+        else:
+            st.last_active = self._now
+            mints[mint] = st
         if trade.pool is not None:
             st.on_curve = False
             st.pool = trade.pool
@@ -216,7 +234,8 @@ class SignalEngine:
             st.vtok = trade.virtual_token_reserves
             st.real_sol = trade.real_sol_reserves or 0
         is_buy = trade.is_buy
-        if not is_buy and trade.trader == st.creator and not st.dev_sold:
+        trader = trade.trader
+        if not is_buy and trader == st.creator and not st.dev_sold:
             st.dev_sold = True
             st.risk_cache = None
             if self.on_dev_sell is not None:
@@ -231,11 +250,11 @@ class SignalEngine:
                 st.burst_active = False  # the burst dropped below N before this trade
         second = w.add_trade(
             t,
-            trade.trader,
+            trader,
             is_buy,
             trade.sol_lamports,
             trade.price_sol,
-            is_buy and trade.trader in self._smart,
+            is_buy and trader in self._smart,
         )
         return self._score(st, second)
 
@@ -274,7 +293,15 @@ class SignalEngine:
 
     def _risk(self, st: MintState) -> RiskAssessment:
         if st.risk_cache is None:
-            st.risk_cache = assess(st.risk, st.dev_sold, st.creator is not None, self._params)
+            if st.risk is None:  # most mints: shared, one assessment per (dev sold, creator known)
+                key = (st.dev_sold, st.creator is not None)
+                cached = self._risk_without_report.get(key)
+                if cached is None:
+                    cached = assess(None, key[0], key[1], self._params)
+                    self._risk_without_report[key] = cached
+                st.risk_cache = cached
+            else:
+                st.risk_cache = assess(st.risk, st.dev_sold, st.creator is not None, self._params)
         return st.risk_cache
 
     def _score(self, st: MintState, now: int) -> Signal | None:
@@ -289,23 +316,35 @@ class SignalEngine:
         new_burst = started and last is not None
         threshold = p.min_strength if last is None or new_burst else last + p.realert_step
         risk = st.risk_cache or self._risk(st)
-        sb = smart_burst(smart_lamports, smart_buyers, p.smart_k)
+        cached_buyers, cached_lamports, sb = st.sb_cache
+        if cached_buyers != smart_buyers or cached_lamports != smart_lamports:
+            sb = smart_burst(smart_lamports, smart_buyers, p.smart_k)
+            st.sb_cache = (smart_buyers, smart_lamports, sb)
         base = p.weight_smart_burst * sb + p.weight_risk * risk.score
-        if base + 3.0 * (p.weight_momentum + p.weight_liquidity) < threshold - _EPS:
+        # Upper bounds of Strength with the components not yet computed at their maximum (3):
+        # below the threshold (with a margin for float rounding) nothing can be emitted.
+        floor = threshold - _EPS
+        w_liq = p.weight_liquidity
+        if base + 3.0 * (p.weight_momentum + w_liq) < floor:
             return None
-        self.stats.momentum_scored += 1
+        stats = self.stats
+        stats.momentum_scored += 1
         r1, r5, volume_1m, volume_5m = w.momentum_inputs(60, 300)
-        z1, z5 = z_scores(r1, r5, w.return_mean, w.return_var, p.momentum_sigma_floor)
-        accel = volume_accel(volume_1m, volume_5m)
-        mom = momentum(z1, z5, accel, p)
-        if base + p.weight_momentum * mom + 3.0 * p.weight_liquidity < threshold - _EPS:
+        mom = momentum_of(r1, r5, volume_1m, volume_5m, w.return_mean, w.return_var, p)
+        # LiquidityQuality = liq + impact + depth terms, each <= 1; the depth term is bounded
+        # cheaply (no square root, no SOL price), the other two at 1.
+        depth_term = depth_1pct_upper_lamports(st) / p.depth_full_lamports
+        lq_bound = 2.0 + (depth_term if depth_term < 1.0 else 1.0)
+        if base + p.weight_momentum * mom + w_liq * lq_bound < floor:
             return None
-        self.stats.liquidity_scored += 1
+        stats.liquidity_scored += 1
         liq = liquidity(st, p.impact_size_lamports, self._sol_usd())
         lq = liquidity_quality(liq.usd, liq.impact_pct, liq.depth_lamports, p)
         strength = combine(sb, mom, lq, risk.score, p)
         if strength < threshold:
             return None
+        z1, z5 = z_scores(r1, r5, w.return_mean, w.return_var, p.momentum_sigma_floor)
+        accel = volume_accel(volume_1m, volume_5m)
         ctx = RuleContext(
             now, w, self._smart, st.risk, st.on_curve, liq.usd, partial(price_impact_pct, st)
         )

@@ -26,6 +26,7 @@ class MintState:
         "real_sol",
         "risk",
         "risk_cache",
+        "sb_cache",
         "sequence",
         "sol_res",
         "token_res",
@@ -52,6 +53,8 @@ class MintState:
         self.last_emitted: float | None = None
         self.sequence = 0
         self.burst_active = False
+        # (smart buyers, smart lamports, SmartBurst): SmartBurst of the last scored smart totals
+        self.sb_cache: tuple[int, int, float] = (-1, -1, 0.0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,3 +98,23 @@ def price_impact_pct(st: MintState, size_lamports: int) -> float:
     if not st.on_curve and st.sol_res > 0 and st.token_res > 0:
         return amm.price_impact_pct(size_lamports, st.token_res, st.sol_res)
     return math.inf
+
+
+# Above sqrt(1.01) - 1 = 0.00498756211..., with room for float rounding.
+_DEPTH_1PCT_RATIO_UPPER = 0.0049876
+
+
+def depth_1pct_upper_lamports(st: MintState) -> float:
+    """An upper bound of ``liquidity(st, ...).depth_lamports``, without the integer square root.
+
+    ``amm.depth_1pct_lamports(Q)`` (no fee) is the smallest ``x`` with ``(Q + x)² >= 1.01·Q²``
+    up to integer rounding, so ``x <= Q·(√1.01 - 1) + 2``; the same reserve ``Q`` as
+    ``liquidity`` (curve virtual SOL, or pool SOL), 0 when that has none.
+    """
+    if st.on_curve:
+        if st.vsol > 0 and st.vtok > 0:
+            return st.vsol * _DEPTH_1PCT_RATIO_UPPER + 3.0
+        return 0.0
+    if st.sol_res > 0 and st.token_res > 0:
+        return st.sol_res * _DEPTH_1PCT_RATIO_UPPER + 3.0
+    return 0.0

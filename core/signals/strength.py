@@ -105,3 +105,31 @@ def combine(
         + p.weight_liquidity * liquidity_value
         + p.weight_risk * risk_value
     )
+
+
+def momentum_of(
+    return_1m: float,
+    return_5m: float,
+    volume_1m_lamports: int,
+    volume_5m_lamports: int,
+    mean: float,
+    var: float,
+    p: SignalParams,
+) -> float:
+    """``momentum(*z_scores(...), volume_accel(...), p)`` in one call, the same float operations
+    in the same order (so the same value to the last bit); the engine's hot path."""
+    floor = p.momentum_sigma_floor
+    sigma = math.sqrt(max(var, floor * floor))
+    z1 = (return_1m - mean) / sigma
+    z5 = (return_5m - 5.0 * mean) / (sigma * _SQRT5)
+    prior_per_min = (volume_5m_lamports - volume_1m_lamports) / 4.0
+    accel = 1.0 if prior_per_min <= 0.0 else volume_1m_lamports / prior_per_min
+    w1 = p.momentum_z1_weight
+    z = w1 * z1 + (1.0 - w1) * z5
+    cap = p.volume_accel_cap
+    lo = 1.0 / cap
+    a = math.log2(lo if accel != accel or accel < lo else cap if accel > cap else accel)
+    x = p.momentum_z_scale * z + p.momentum_accel_scale * a
+    if x != x:
+        return 0.0
+    return 0.0 if x < 0.0 else MAX_COMPONENT if x > MAX_COMPONENT else x

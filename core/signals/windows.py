@@ -44,7 +44,8 @@ class MintWindows:
 
     __slots__ = (
         "_b_buys", "_b_close", "_b_in", "_b_open", "_b_out", "_b_sec", "_b_sells", "_b_start",
-        "_buys", "_cur_minute", "_idx", "_last_buy", "_last_smart", "_lengths", "_minute_close",
+        "_buys", "_cur_minute", "_gone_buys", "_gone_in", "_gone_out", "_gone_sells",
+        "_gone_smart_sol", "_idx", "_last_buy", "_last_smart", "_lengths", "_minute_close",
         "_prev_minute_close", "_ref_price", "_s_first", "_s_lamports", "_s_sec", "_s_start",
         "_s_wallet", "_sells", "_smart_sol", "_smart_uniq", "_sol_in", "_sol_out", "_u_sec",
         "_u_start", "_u_wallet", "_uniq", "alpha", "last_price", "now", "return_mean",
@@ -88,11 +89,13 @@ class MintWindows:
         self._b_start = [0] * n
         self._u_start = [0] * n
         self._s_start = [0] * n
-        self._buys = [0] * n
-        self._sells = [0] * n
-        self._sol_in = [0] * n
-        self._sol_out = [0] * n
-        self._smart_sol = [0] * n
+        # Running totals of everything kept; a window's sum is the total minus what left it.
+        self._buys = self._sells = self._sol_in = self._sol_out = self._smart_sol = 0
+        self._gone_buys = [0] * n
+        self._gone_sells = [0] * n
+        self._gone_in = [0] * n
+        self._gone_out = [0] * n
+        self._gone_smart_sol = [0] * n
         self._uniq = [0] * n
         self._smart_uniq = [0] * n
         self._ref_price: list[float | None] = [None] * n
@@ -108,61 +111,76 @@ class MintWindows:
         if now <= self.now:
             return
         self.now = now
-        last = len(self._lengths) - 1
+        lengths = self._lengths
+        last = len(lengths) - 1
         b_sec = self._b_sec
         u_sec = self._u_sec
         s_sec = self._s_sec
-        for i, w in enumerate(self._lengths):
-            cutoff = now - w
-            j = self._b_start[i]
-            n = len(b_sec)
-            if j < n and b_sec[j] <= cutoff:
+        nb = len(b_sec)
+        nu = len(u_sec)
+        ns = len(s_sec)
+        b_start = self._b_start
+        u_start = self._u_start
+        s_start = self._s_start
+        for i in range(last + 1):
+            cutoff = now - lengths[i]
+            j = b_start[i]
+            if j < nb and b_sec[j] <= cutoff:
+                b_buys, b_sells, b_in, b_out = self._b_buys, self._b_sells, self._b_in, self._b_out
                 buys = sells = sol_in = sol_out = 0
-                while j < n and b_sec[j] <= cutoff:
-                    buys += self._b_buys[j]
-                    sells += self._b_sells[j]
-                    sol_in += self._b_in[j]
-                    sol_out += self._b_out[j]
+                while j < nb and b_sec[j] <= cutoff:
+                    buys += b_buys[j]
+                    sells += b_sells[j]
+                    sol_in += b_in[j]
+                    sol_out += b_out[j]
                     j += 1
                 self._ref_price[i] = self._b_close[j - 1]
-                self._b_start[i] = j
-                self._buys[i] -= buys
-                self._sells[i] -= sells
-                self._sol_in[i] -= sol_in
-                self._sol_out[i] -= sol_out
-            j = self._u_start[i]
-            n = len(u_sec)
-            if j < n and u_sec[j] <= cutoff:
+                b_start[i] = j
+                self._gone_buys[i] += buys
+                self._gone_sells[i] += sells
+                self._gone_in[i] += sol_in
+                self._gone_out[i] += sol_out
+            j = u_start[i]
+            if j < nu and u_sec[j] <= cutoff:
                 last_buy = self._last_buy
+                u_wallet = self._u_wallet
                 gone = 0
-                while j < n and u_sec[j] <= cutoff:
-                    wallet = self._u_wallet[j]
+                while j < nu and u_sec[j] <= cutoff:
+                    wallet = u_wallet[j]
                     if last_buy[wallet] == u_sec[j]:
                         gone += 1
                         if i == last:
                             del last_buy[wallet]
                     j += 1
                 self._uniq[i] -= gone
-                self._u_start[i] = j
-            j = self._s_start[i]
-            n = len(s_sec)
-            if j < n and s_sec[j] <= cutoff:
+                u_start[i] = j
+            j = s_start[i]
+            if j < ns and s_sec[j] <= cutoff:
                 last_smart = self._last_smart
+                s_lamports = self._s_lamports
+                s_first = self._s_first
+                s_wallet = self._s_wallet
                 gone = 0
                 lamports = 0
-                while j < n and s_sec[j] <= cutoff:
-                    lamports += self._s_lamports[j]
-                    if self._s_first[j]:
-                        wallet = self._s_wallet[j]
+                while j < ns and s_sec[j] <= cutoff:
+                    lamports += s_lamports[j]
+                    if s_first[j]:
+                        wallet = s_wallet[j]
                         if last_smart[wallet] == s_sec[j]:
                             gone += 1
                             if i == last:
                                 del last_smart[wallet]
                     j += 1
                 self._smart_uniq[i] -= gone
-                self._smart_sol[i] -= lamports
-                self._s_start[i] = j
-        self._compact()
+                self._gone_smart_sol[i] += lamports
+                s_start[i] = j
+        kb, ku, ks = b_start[last], u_start[last], s_start[last]
+        if (
+            (kb >= _COMPACT_MIN and 2 * kb >= nb)
+            or (ku >= _COMPACT_MIN and 2 * ku >= nu)
+            or (ks >= _COMPACT_MIN and 2 * ks >= ns)
+        ):
+            self._compact()
 
     def _compact(self) -> None:
         """Forget entries that left the longest window once they are half of a log."""
@@ -207,71 +225,86 @@ class MintWindows:
         """Add one trade; returns the second it was counted at.
 
         A trade older than the window clock (late arrival) is counted at the current second.
+        Hot path: O(1) but for the unique-buyer counts (windows the buyer re-enters).
         """
-        if second < self.now:
-            second = self.now
-        else:
+        now = self.now
+        if second < now:
+            second = now
+        elif second > now:
             self.advance(second)
         if second // 60 != self._cur_minute:
             self._fold_minute(second, price_sol)
-        self._minute_close = price_sol
-        n_windows = len(self._lengths)
-        b_sec = self._b_sec
-        if b_sec and b_sec[-1] == second:
-            if is_buy:
-                self._b_buys[-1] += 1
-                self._b_in[-1] += sol_lamports
-            else:
-                self._b_sells[-1] += 1
-                self._b_out[-1] += sol_lamports
-            self._b_close[-1] = price_sol
         else:
+            self._minute_close = price_sol
+        b_sec = self._b_sec
+        new_bucket = not b_sec or b_sec[-1] != second
+        if new_bucket:
             b_sec.append(second)
-            self._b_buys.append(1 if is_buy else 0)
-            self._b_sells.append(0 if is_buy else 1)
-            self._b_in.append(sol_lamports if is_buy else 0)
-            self._b_out.append(0 if is_buy else sol_lamports)
             self._b_open.append(price_sol)
             self._b_close.append(price_sol)
+        else:
+            self._b_close[-1] = price_sol
         self.last_price = price_sol
-        lengths = self._lengths
         if is_buy:
-            buys = self._buys
-            sol_in = self._sol_in
-            for i in range(n_windows):
-                buys[i] += 1
-                sol_in[i] += sol_lamports
-            prev = self._last_buy.get(wallet)
+            if new_bucket:
+                self._b_buys.append(1)
+                self._b_sells.append(0)
+                self._b_in.append(sol_lamports)
+                self._b_out.append(0)
+            else:
+                self._b_buys[-1] += 1
+                self._b_in[-1] += sol_lamports
+            self._buys += 1
+            self._sol_in += sol_lamports
+            last_buy = self._last_buy
+            prev = last_buy.get(wallet)
             if prev != second:
-                self._last_buy[wallet] = second
+                last_buy[wallet] = second
                 self._u_wallet.append(wallet)
                 self._u_sec.append(second)
                 uniq = self._uniq
-                for i in range(n_windows):
-                    if prev is None or prev <= second - lengths[i]:
+                if prev is None:
+                    for i in range(len(uniq)):
+                        uniq[i] += 1
+                else:
+                    gap = second - prev
+                    # lengths ascend: the buyer re-enters each window no longer than the gap
+                    for i, length in enumerate(self._lengths):
+                        if length > gap:
+                            break
                         uniq[i] += 1
             if smart:
-                prev = self._last_smart.get(wallet)
+                last_smart = self._last_smart
+                prev = last_smart.get(wallet)
                 first = prev != second
                 if first:
-                    self._last_smart[wallet] = second
+                    last_smart[wallet] = second
                     smart_uniq = self._smart_uniq
-                    for i in range(n_windows):
-                        if prev is None or prev <= second - lengths[i]:
+                    if prev is None:
+                        for i in range(len(smart_uniq)):
+                            smart_uniq[i] += 1
+                    else:
+                        gap = second - prev
+                        for i, length in enumerate(self._lengths):
+                            if length > gap:
+                                break
                             smart_uniq[i] += 1
                 self._s_wallet.append(wallet)
                 self._s_sec.append(second)
                 self._s_lamports.append(sol_lamports)
                 self._s_first.append(1 if first else 0)
-                smart_sol = self._smart_sol
-                for i in range(n_windows):
-                    smart_sol[i] += sol_lamports
+                self._smart_sol += sol_lamports
         else:
-            sells = self._sells
-            sol_out = self._sol_out
-            for i in range(n_windows):
-                sells[i] += 1
-                sol_out[i] += sol_lamports
+            if new_bucket:
+                self._b_buys.append(0)
+                self._b_sells.append(1)
+                self._b_in.append(0)
+                self._b_out.append(sol_lamports)
+            else:
+                self._b_sells[-1] += 1
+                self._b_out[-1] += sol_lamports
+            self._sells += 1
+            self._sol_out += sol_lamports
         return second
 
     def _fold_minute(self, second: int, price_sol: float) -> None:
@@ -323,6 +356,11 @@ class MintWindows:
         self._lengths = lengths
         self._idx = {w: i for i, w in enumerate(lengths)}
         self._reset_sums()
+        self._buys = sum(b[1] for b in live_b)
+        self._sells = sum(b[2] for b in live_b)
+        self._sol_in = sum(b[3] for b in live_b)
+        self._sol_out = sum(b[4] for b in live_b)
+        self._smart_sol = sum(e[2] for e in smart)
         now = self.now
         # Logs keep only MAX_WINDOW_S seconds, so a longer window than before starts partial.
         for i, w in enumerate(lengths):
@@ -330,18 +368,18 @@ class MintWindows:
             start = next((j for j, b in enumerate(live_b) if b[0] > cutoff), len(live_b))
             self._b_start[i] = start
             self._ref_price[i] = live_b[start - 1][6] if start > 0 else ref_oldest
-            for b in live_b[start:]:
-                self._buys[i] += b[1]
-                self._sells[i] += b[2]
-                self._sol_in[i] += b[3]
-                self._sol_out[i] += b[4]
+            for b in live_b[:start]:
+                self._gone_buys[i] += b[1]
+                self._gone_sells[i] += b[2]
+                self._gone_in[i] += b[3]
+                self._gone_out[i] += b[4]
             u_start = next((j for j, e in enumerate(buyers) if e[0] > cutoff), len(buyers))
             self._u_start[i] = u_start
             self._uniq[i] = sum(1 for s, wal in buyers[u_start:] if self._last_buy[wal] == s)
             s_start = next((j for j, e in enumerate(smart) if e[0] > cutoff), len(smart))
             self._s_start[i] = s_start
-            for s, wal, lam, first in smart[s_start:]:
-                self._smart_sol[i] += lam
+            self._gone_smart_sol[i] = sum(e[2] for e in smart[:s_start])
+            for s, wal, _, first in smart[s_start:]:
                 if first and self._last_smart[wal] == s:
                     self._smart_uniq[i] += 1
         self._b_sec = array("q", (b[0] for b in live_b))
@@ -361,24 +399,24 @@ class MintWindows:
     # -- reads (window_s must be one of the tracked lengths) -----------------------------------
 
     def buys(self, window_s: int) -> int:
-        return self._buys[self._idx[window_s]]
+        return self._buys - self._gone_buys[self._idx[window_s]]
 
     def sells(self, window_s: int) -> int:
-        return self._sells[self._idx[window_s]]
+        return self._sells - self._gone_sells[self._idx[window_s]]
 
     def sol_in_lamports(self, window_s: int) -> int:
-        return self._sol_in[self._idx[window_s]]
+        return self._sol_in - self._gone_in[self._idx[window_s]]
 
     def sol_out_lamports(self, window_s: int) -> int:
-        return self._sol_out[self._idx[window_s]]
+        return self._sol_out - self._gone_out[self._idx[window_s]]
 
     def net_flow_lamports(self, window_s: int) -> int:
         i = self._idx[window_s]
-        return self._sol_in[i] - self._sol_out[i]
+        return (self._sol_in - self._gone_in[i]) - (self._sol_out - self._gone_out[i])
 
     def volume_lamports(self, window_s: int) -> int:
         i = self._idx[window_s]
-        return self._sol_in[i] + self._sol_out[i]
+        return (self._sol_in - self._gone_in[i]) + (self._sol_out - self._gone_out[i])
 
     def unique_buyers(self, window_s: int) -> int:
         return self._uniq[self._idx[window_s]]
@@ -387,7 +425,7 @@ class MintWindows:
         return self._smart_uniq[self._idx[window_s]]
 
     def smart_sol_lamports(self, window_s: int) -> int:
-        return self._smart_sol[self._idx[window_s]]
+        return self._smart_sol - self._gone_smart_sol[self._idx[window_s]]
 
     def return_pct(self, window_s: int) -> float:
         """Relative price change over the window (0.18 = +18 %); 0.0 before any trade."""
@@ -407,16 +445,21 @@ class MintWindows:
     def smart_totals(self, window_s: int) -> tuple[int, int]:
         """(unique smart buyers, smart SOL lamports) in one call (hot path)."""
         i = self._idx[window_s]
-        return self._smart_uniq[i], self._smart_sol[i]
+        return self._smart_uniq[i], self._smart_sol - self._gone_smart_sol[i]
 
     def momentum_inputs(self, short_s: int, long_s: int) -> tuple[float, float, int, int]:
         """(return short, return long, volume short, volume long) in one call (hot path)."""
-        i, j = self._idx[short_s], self._idx[long_s]
+        idx = self._idx
+        i, j = idx[short_s], idx[long_s]
+        ref_price = self._ref_price
+        ref_i, ref_j = ref_price[i], ref_price[j]
+        price = self.last_price
         return (
-            self._return_at(i),
-            self._return_at(j),
-            self._sol_in[i] + self._sol_out[i],
-            self._sol_in[j] + self._sol_out[j],
+            # as _return_at, inlined when the reference price is known and positive
+            price / ref_i - 1.0 if ref_i is not None and ref_i > 0.0 else self._return_at(i),
+            price / ref_j - 1.0 if ref_j is not None and ref_j > 0.0 else self._return_at(j),
+            (self._sol_in - self._gone_in[i]) + (self._sol_out - self._gone_out[i]),
+            (self._sol_in - self._gone_in[j]) + (self._sol_out - self._gone_out[j]),
         )
 
     def smart_buys(self, window_s: int) -> list[tuple[str, int]]:
