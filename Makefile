@@ -46,6 +46,8 @@ services:
 bench: install services
 	$(PY) bench/bench_decode.py
 	$(PY) bench/bench_ingest_pg.py
+	$(PY) bench/bench_pipeline.py
+	$(PY) bench/bench_engine.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache $(EMULATOR)/node_modules
