@@ -28,7 +28,8 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from core.market import curve
-from core.storage.db import DatabaseUrl, create_engine, parse_database_url
+from core.storage.db import DatabaseUrl
+from core.storage.engine_owner import EngineOwner
 from core.storage.models import ListKind, Token, Trade
 from core.storage.types import u64_from_db
 from core.wallets.registry import WalletRegistry
@@ -141,7 +142,7 @@ def market_cap_sol(
     return price_sol * supply_raw / 10**dec
 
 
-class SmartActivity:
+class SmartActivity(EngineOwner):
     """Give a URL (owns its engine) or an engine you own; ``clock`` is "now" for the window,
     ``chunk`` the number of addresses per ``IN (...)`` query."""
 
@@ -156,28 +157,9 @@ class SmartActivity:
         if chunk <= 0:
             raise ValueError("chunk must be positive")
         self._chunk = chunk
-        if engine is None:
-            if url is None:
-                raise ValueError("SmartActivity needs a database URL or an engine")
-            engine = create_engine(
-                url if isinstance(url, DatabaseUrl) else parse_database_url(url)
-            )
-            self._owns_engine = True
-        else:
-            self._owns_engine = False
-        self._engine = engine
+        super().__init__(url, engine=engine)
         self._clock = clock
-        self._registry = WalletRegistry(engine=engine, clock=clock)
-
-    async def __aenter__(self) -> SmartActivity:
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.aclose()
-
-    async def aclose(self) -> None:
-        if self._owns_engine:
-            await self._engine.dispose()
+        self._registry = WalletRegistry(engine=self._engine, clock=clock)
 
     async def tracked_wallets(self, user_id: int | None = None) -> dict[str, TrackedWallet]:
         """Featured + community wallets, plus the user's watches (their alias first)."""

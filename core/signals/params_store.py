@@ -30,7 +30,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from core.signals.params import SignalParams
 from core.signals.rules import RuleError
-from core.storage.db import DatabaseUrl, create_engine, parse_database_url
+from core.storage.db import DatabaseUrl
+from core.storage.engine_owner import EngineOwner
 from core.storage.models import EngineParams
 
 log = structlog.get_logger(__name__)
@@ -66,7 +67,7 @@ class StoredParams:
         return SignalParams.from_dict(self.params)
 
 
-class ParamsStore:
+class ParamsStore(EngineOwner):
     """Give a URL (the store owns its engine) or an engine you own."""
 
     def __init__(
@@ -76,27 +77,8 @@ class ParamsStore:
         engine: AsyncEngine | None = None,
         clock: Callable[[], datetime] = _utc_now,
     ) -> None:
-        if engine is None:
-            if url is None:
-                raise ValueError("ParamsStore needs a database URL or an engine")
-            engine = create_engine(
-                url if isinstance(url, DatabaseUrl) else parse_database_url(url)
-            )
-            self._owns_engine = True
-        else:
-            self._owns_engine = False
-        self._engine = engine
+        super().__init__(url, engine=engine)
         self._clock = clock
-
-    async def __aenter__(self) -> ParamsStore:
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.aclose()
-
-    async def aclose(self) -> None:
-        if self._owns_engine:
-            await self._engine.dispose()
 
     async def read(self, name: str = DEFAULT_NAME) -> StoredParams | None:
         """The stored row, unvalidated, or None."""

@@ -25,7 +25,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from core.errors import UserInputError
 from core.signals.rules import Rule, RuleError
-from core.storage.db import DatabaseUrl, create_engine, parse_database_url
+from core.storage.db import DatabaseUrl
+from core.storage.engine_owner import EngineOwner
 from core.storage.models import Rule as RuleRow
 
 log = structlog.get_logger(__name__)
@@ -74,7 +75,7 @@ def _stored(row: Any) -> StoredRule:
     )
 
 
-class RulesStore:
+class RulesStore(EngineOwner):
     """Give a URL (the store owns its engine) or an engine you own."""
 
     def __init__(
@@ -84,27 +85,8 @@ class RulesStore:
         engine: AsyncEngine | None = None,
         clock: Callable[[], datetime] = _utc_now,
     ) -> None:
-        if engine is None:
-            if url is None:
-                raise ValueError("RulesStore needs a database URL or an engine")
-            engine = create_engine(
-                url if isinstance(url, DatabaseUrl) else parse_database_url(url)
-            )
-            self._owns_engine = True
-        else:
-            self._owns_engine = False
-        self._engine = engine
+        super().__init__(url, engine=engine)
         self._clock = clock
-
-    async def __aenter__(self) -> RulesStore:
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.aclose()
-
-    async def aclose(self) -> None:
-        if self._owns_engine:
-            await self._engine.dispose()
 
     async def add(
         self, rule_dict: Mapping[str, Any], *, name: str, owner_user_id: int | None = None

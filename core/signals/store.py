@@ -21,7 +21,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from core.signals.codec import signal_from_dict, signal_to_dict
 from core.signals.signal import RISK, Signal
-from core.storage.db import DatabaseUrl, create_engine, parse_database_url
+from core.storage.db import DatabaseUrl
+from core.storage.engine_owner import EngineOwner
 from core.storage.models import Signal as SignalRow
 
 log = structlog.get_logger(__name__)
@@ -56,32 +57,13 @@ def _row(signal: Signal) -> dict[str, Any]:
     }
 
 
-class SignalStore:
+class SignalStore(EngineOwner):
     """Save and read signals. Give a URL (the store owns its engine) or an engine you own."""
 
     def __init__(
         self, url: str | DatabaseUrl | None = None, *, engine: AsyncEngine | None = None
     ) -> None:
-        if engine is None:
-            if url is None:
-                raise ValueError("SignalStore needs a database URL or an engine")
-            engine = create_engine(
-                url if isinstance(url, DatabaseUrl) else parse_database_url(url)
-            )
-            self._owns_engine = True
-        else:
-            self._owns_engine = False
-        self._engine = engine
-
-    async def __aenter__(self) -> SignalStore:
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.aclose()
-
-    async def aclose(self) -> None:
-        if self._owns_engine:
-            await self._engine.dispose()
+        super().__init__(url, engine=engine)
 
     async def save(self, signals: Sequence[Signal]) -> None:
         """Insert the signals in one transaction (executemany, chunks of ``SAVE_CHUNK``)."""

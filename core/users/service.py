@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from core.errors import UserInputError
-from core.storage.db import create_engine
+from core.storage.engine_owner import EngineOwner
 from core.storage.models import User as UserRow
 from core.storage.models import UserRole
 from core.users.settings import UserSettings
@@ -44,7 +44,7 @@ def _language(code: str | None) -> str:
     return base if base in LANGUAGES else "en"
 
 
-class UserService:
+class UserService(EngineOwner):
     def __init__(
         self,
         url: str | None = None,
@@ -52,25 +52,8 @@ class UserService:
         engine: AsyncEngine | None = None,
         admin_telegram_ids: Collection[int] = (),
     ) -> None:
-        if engine is None:
-            if url is None:
-                raise ValueError("UserService needs a database URL or an engine")
-            engine = create_engine(url)
-            self._owns_engine = True
-        else:
-            self._owns_engine = False
-        self._engine = engine
+        super().__init__(url, engine=engine)
         self._admins = frozenset(admin_telegram_ids)
-
-    async def __aenter__(self) -> UserService:
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.aclose()
-
-    async def aclose(self) -> None:
-        if self._owns_engine:
-            await self._engine.dispose()
 
     async def register_telegram(
         self, telegram_id: int, *, language_code: str | None = None

@@ -34,7 +34,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from core.chain.rpc_client import RpcClient
 from core.errors import UserInputError
-from core.storage.db import DatabaseUrl, create_engine, parse_database_url
+from core.storage.db import DatabaseUrl
+from core.storage.engine_owner import EngineOwner
 from core.storage.models import ListKind
 from core.wallets import metrics
 from core.wallets import repository as repo
@@ -122,7 +123,7 @@ def _sort_value(sort: SortKey, ranked: RankedWallet) -> float:
     return stats.trade_count
 
 
-class WalletRegistry:
+class WalletRegistry(EngineOwner):
     """``async with WalletRegistry(url) as registry: ...`` (or pass an engine you own)."""
 
     def __init__(
@@ -132,26 +133,8 @@ class WalletRegistry:
         engine: AsyncEngine | None = None,
         clock: Callable[[], datetime] = _utc_now,
     ) -> None:
-        if engine is None:
-            if url is None:
-                raise ValueError("WalletRegistry needs a database URL or an engine")
-            db = url if isinstance(url, DatabaseUrl) else parse_database_url(url)
-            engine = create_engine(db)
-            self._owns_engine = True
-        else:
-            self._owns_engine = False
-        self._engine = engine
+        super().__init__(url, engine=engine)
         self._clock = clock
-
-    async def __aenter__(self) -> WalletRegistry:
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.aclose()
-
-    async def aclose(self) -> None:
-        if self._owns_engine:
-            await self._engine.dispose()
 
     # ---- lists ------------------------------------------------------------------------------
 
