@@ -29,3 +29,14 @@ class Backoff:
 
     def reset(self) -> None:
         self.attempt = 0
+
+
+def retry_after_s(header: str | None, cap_s: float) -> float | None:
+    """Seconds asked by an HTTP ``Retry-After`` header (clamped to [0, cap_s]); None when absent
+    or in the HTTP-date form, which we do not parse (the caller then uses its own backoff)."""
+    if header is None:
+        return None
+    try:
+        return max(0.0, min(float(header), cap_s))
+    except ValueError:
+        return None

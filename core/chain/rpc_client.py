@@ -23,7 +23,7 @@ import orjson
 import structlog
 
 from core.chain import metrics
-from core.chain.backoff import Backoff
+from core.chain.backoff import Backoff, retry_after_s
 from core.chain.rpc_types import (
     AccountInfo,
     PrioritizationFee,
@@ -76,14 +76,7 @@ class RateLimitedError(UpstreamError):
 
 
 def _retry_after_s(response: httpx.Response) -> float | None:
-    header = response.headers.get("Retry-After")
-    if header is None:
-        return None
-    try:
-        return max(0.0, min(float(header), RETRY_AFTER_CAP_S))
-    except ValueError:
-        # HTTP-date form: we do not parse dates; fall back to our own backoff.
-        return None
+    return retry_after_s(response.headers.get("Retry-After"), RETRY_AFTER_CAP_S)
 
 
 class RpcClient:

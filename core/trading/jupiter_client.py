@@ -37,7 +37,7 @@ import httpx
 import orjson
 import structlog
 
-from core.chain.backoff import Backoff
+from core.chain.backoff import Backoff, retry_after_s
 from core.trading.jupiter_types import (
     JupiterError,
     JupiterRateLimitedError,
@@ -117,12 +117,8 @@ def build_swap_request(
 
 
 def _retry_after_s(response: httpx.Response) -> float | None:
-    header = response.headers.get("Retry-After")
-    if header is not None:
-        try:
-            return max(0.0, min(float(header), RETRY_AFTER_CAP_S))
-        except ValueError:
-            return None  # HTTP-date form: fall back to our own backoff
+    if "Retry-After" in response.headers:
+        return retry_after_s(response.headers["Retry-After"], RETRY_AFTER_CAP_S)
     reset = response.headers.get("x-ratelimit-reset")  # unix seconds [portal/rate-limits]
     if reset is not None:
         try:
