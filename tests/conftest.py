@@ -17,6 +17,7 @@ import asyncpg
 import pytest
 import redis
 
+from core.storage.migrate import upgrade
 from tests.telegram_emulator import TelegramEmulator, start_emulator
 
 PG_SERVER_DSN = os.environ.get(
@@ -73,6 +74,21 @@ async def telegram_emulator() -> AsyncIterator[TelegramEmulator]:
         yield emulator
     finally:
         await emulator.aclose()
+
+
+@pytest.fixture(params=["postgresql", "sqlite"])
+def empty_db_url(request: pytest.FixtureRequest) -> str:
+    """A fresh, empty database URL, once per backend (the same code serves both)."""
+    return str(
+        request.getfixturevalue("pg_url" if request.param == "postgresql" else "sqlite_url")
+    )
+
+
+@pytest.fixture
+async def db_url(empty_db_url: str) -> str:
+    """A fresh database migrated to head, once per backend."""
+    await upgrade(empty_db_url)
+    return empty_db_url
 
 
 @pytest.fixture

@@ -25,13 +25,6 @@ async def _run(*argv: str) -> int:
     return await asyncio.to_thread(args.func, args)
 
 
-@pytest.fixture(params=["postgresql", "sqlite"])
-def empty_db_url(request: pytest.FixtureRequest) -> str:
-    return str(
-        request.getfixturevalue("pg_url" if request.param == "postgresql" else "sqlite_url")
-    )
-
-
 @pytest.fixture
 async def db_env(empty_db_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> str:
     await upgrade(empty_db_url)

@@ -65,13 +65,6 @@ FILLS = [
 ]
 
 
-@pytest.fixture(params=["postgresql", "sqlite"])
-def empty_db_url(request: pytest.FixtureRequest) -> str:
-    return str(
-        request.getfixturevalue("pg_url" if request.param == "postgresql" else "sqlite_url")
-    )
-
-
 @pytest.fixture
 async def db_url(empty_db_url: str) -> str:
     url = empty_db_url

@@ -13,7 +13,6 @@ from structlog.testing import capture_logs
 from core.signals import RuleError, SignalEngine, SignalParams
 from core.signals.params_store import PARAMS, ParamsStore, ParamsWatcher
 from core.storage.db import create_engine
-from core.storage.migrate import upgrade
 
 NEW_WEIGHTS = {
     "weight_smart_burst": 0.5,
@@ -21,19 +20,6 @@ NEW_WEIGHTS = {
     "weight_liquidity": 0.2,
     "weight_risk": 0.1,
 }
-
-
-@pytest.fixture(params=["postgresql", "sqlite"])
-def empty_db_url(request: pytest.FixtureRequest) -> str:
-    return str(
-        request.getfixturevalue("pg_url" if request.param == "postgresql" else "sqlite_url")
-    )
-
-
-@pytest.fixture
-async def db_url(empty_db_url: str) -> str:
-    await upgrade(empty_db_url)
-    return empty_db_url
 
 
 @pytest.fixture

@@ -17,13 +17,6 @@ from core.storage.models import User
 BURST = {"kind": "smart_buy_burst", "min_wallets": 3, "min_sol": 5, "window_min": 5}
 
 
-@pytest.fixture(params=["postgresql", "sqlite"])
-def empty_db_url(request: pytest.FixtureRequest) -> str:
-    return str(
-        request.getfixturevalue("pg_url" if request.param == "postgresql" else "sqlite_url")
-    )
-
-
 @pytest.fixture
 async def db_url(empty_db_url: str) -> str:
     await upgrade(empty_db_url)

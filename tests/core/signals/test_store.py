@@ -10,22 +10,8 @@ import pytest
 
 from core.signals import Signal
 from core.signals.store import SignalStore
-from core.storage.migrate import upgrade
 from tests.core.signals.factories import T0
 from tests.core.signals.test_codec import engine_signals, unknown_liquidity_signal
-
-
-@pytest.fixture(params=["postgresql", "sqlite"])
-def empty_db_url(request: pytest.FixtureRequest) -> str:
-    return str(
-        request.getfixturevalue("pg_url" if request.param == "postgresql" else "sqlite_url")
-    )
-
-
-@pytest.fixture
-async def db_url(empty_db_url: str) -> str:
-    await upgrade(empty_db_url)
-    return empty_db_url
 
 
 @pytest.fixture

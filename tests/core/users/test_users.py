@@ -3,22 +3,8 @@ from __future__ import annotations
 import pytest
 
 from core.errors import UserInputError
-from core.storage.migrate import upgrade
 from core.storage.models import UserRole
 from core.users import QuietHours, SettingError, UserService, UserSettings
-
-
-@pytest.fixture(params=["postgresql", "sqlite"])
-def empty_db_url(request: pytest.FixtureRequest) -> str:
-    return str(
-        request.getfixturevalue("pg_url" if request.param == "postgresql" else "sqlite_url")
-    )
-
-
-@pytest.fixture
-async def db_url(empty_db_url: str) -> str:
-    await upgrade(empty_db_url)
-    return empty_db_url
 
 
 async def test_first_start_registers_once_with_the_telegram_language(db_url: str) -> None:
