@@ -140,16 +140,37 @@ def build_catalog(lang: str, entries: Iterable[PoEntry]) -> Catalog:
 
 
 def po_path(lang: str) -> Path:
+    """The main catalog of ``lang`` (its header carries the plural rule)."""
     return LOCALES_DIR / lang / "LC_MESSAGES" / f"{DOMAIN}.po"
+
+
+def po_paths(lang: str) -> list[Path]:
+    """Every catalog file of ``lang``: the main one first, then one per bot feature
+    (``<feature>.po``, so features are translated independently), in name order."""
+    folder = LOCALES_DIR / lang / "LC_MESSAGES"
+    main = po_path(lang)
+    rest = sorted(p for p in folder.glob("*.po") if p != main) if folder.is_dir() else []
+    return ([main] if main.is_file() else []) + rest
 
 
 @cache
 def po_entries(lang: str) -> tuple[PoEntry, ...]:
-    """The entries of a shipped catalog (cached; empty when the language has no file)."""
-    path = po_path(lang)
-    if not path.is_file():
-        return ()
-    return tuple(parse_po(path.read_text(encoding="utf-8"), str(path)))
+    """The entries of a shipped language, all its files merged (cached; empty when none).
+
+    A msgid defined in two files is an error: the catalogs would disagree silently."""
+    entries: list[PoEntry] = []
+    seen: dict[str, Path] = {}
+    for path in po_paths(lang):
+        for entry in parse_po(path.read_text(encoding="utf-8"), str(path)):
+            if entry.msgid and entry.msgid in seen:
+                raise PoSyntaxError(
+                    f"{path}: msgid {entry.msgid!r} is already defined in {seen[entry.msgid]}"
+                )
+            if entry.msgid:
+                seen[entry.msgid] = path
+            if entry.msgid or path == po_path(lang):
+                entries.append(entry)
+    return tuple(entries)
 
 
 @cache

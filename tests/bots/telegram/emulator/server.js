@@ -30,11 +30,25 @@ function methodOf(req) {
   return match ? match[1] : null;
 }
 
+// aiogram form-encodes object parameters as JSON strings; the package echoes them back as
+// strings, which aiogram cannot read in the returned Message. Parse the ones it sends.
+const JSON_FIELDS = ['link_preview_options', 'reply_parameters', 'entities', 'caption_entities'];
+function parseJsonFields(body) {
+  for (const key of JSON_FIELDS) {
+    if (typeof body[key] === 'string') {
+      try { body[key] = JSON.parse(body[key]); } catch (_e) { /* leave it */ }
+    }
+  }
+  delete body.disable_web_page_preview;
+  return body;
+}
+
 function extras(app, server) {
   // Record each bot call, and inject 429s when a test asked for them.
   app.use((req, res, next) => {
     const method = methodOf(req);
     if (!method) return next();
+    if (req.body && typeof req.body === 'object') parseJsonFields(req.body);
     const record = () => requests.push({ method, params: { ...req.query, ...(req.body || {}) } });
     const failure = failures.get(method);
     if (failure && failure.remaining > 0) {
@@ -93,7 +107,7 @@ function extras(app, server) {
   app.all('/bot:token/getMyCommands', (_req, res) => ok(res, []));
 
   const sendMedia = (kind) => (req, res) => {
-    const body = { ...req.body };
+    const body = parseJsonFields({ ...req.body });
     // aiogram names the file part freely and refers to it as attach://<name>
     const file = (req.files || [])[0];
     const fileId = crypto.randomBytes(12).toString('hex');

@@ -1,0 +1,53 @@
+"""The bot's commands, one line each: /help prints them and setMyCommands publishes them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bots.telegram.i18n import Translator
+
+
+@dataclass(frozen=True, slots=True)
+class Command:
+    name: str
+    args: str
+    admin: bool = False
+
+
+COMMANDS: tuple[Command, ...] = (
+    Command("start", ""),
+    Command("help", ""),
+    Command("signal", "<mint>"),
+    Command("signals", ""),
+    Command("activity", "[tag] [window]"),
+    Command("watch", "<address> [alias] [tags]"),
+    Command("unwatch", "<address>"),
+    Command("list", ""),
+    Command("import", ""),
+    Command("export", "[csv|json]"),
+    Command("rules", ""),
+    Command("settings", ""),
+    Command("lang", "[en|fr]"),
+)
+
+
+def describe(name: str, _: Translator) -> str:
+    """One translated line of what a command does (literal msgids, for the catalog check)."""
+    texts = {
+        "start": _("Register and show what the bot does"),
+        "help": _("Every command, one line each"),
+        "signal": _("The current card of a token"),
+        "signals": _("Top tokens now by Strength"),
+        "activity": _("Latest fills of tracked wallets (tag: kol, smart…; window: 10m, 1h, 24h)"),
+        "watch": _("Track a wallet (alias and tags optional, tags separated by |)"),
+        "unwatch": _("Stop tracking a wallet"),
+        "list": _("My, featured and community wallets, sortable"),
+        "import": _("Upload a CSV or JSON wallet list"),
+        "export": _("Download my wallets as CSV or JSON"),
+        "rules": _("Signal rules: list, add, enable, disable"),
+        "settings": _(
+            "Alert filters: min Strength, no mint, no freeze, top10, liquidity, tags, quiet hours"
+        ),
+        "lang": _("Language: English or French"),
+    }
+    return texts[name]
