@@ -9,6 +9,24 @@ from aiogram import Router
 
 
 def all_routers() -> list[Router]:
-    from bots.telegram.routers import fallback, start
+    from bots.telegram.routers import (
+        activity,
+        fallback,
+        rules,
+        settings,
+        signals,
+        start,
+        wallet_files,
+        wallets,
+    )
 
-    return [start.build_router(), fallback.build_router()]
+    return [
+        start.build_router(),
+        signals.build_router(),
+        activity.build_router(),
+        wallets.build_router(),
+        wallet_files.build_router(),
+        rules.build_router(),
+        settings.build_router(),
+        fallback.build_router(),  # last: unknown commands
+    ]
