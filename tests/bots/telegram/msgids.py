@@ -12,12 +12,15 @@ def _literal(node: ast.expr) -> str | None:
     return node.value if isinstance(node, ast.Constant) and isinstance(node.value, str) else None
 
 
-def extract(root: Path = PACKAGE) -> tuple[list[str], list[tuple[str, str]], list[str]]:
-    """(singular msgids, (singular, plural) pairs, non-literal call sites) in source order."""
+def extract(
+    root: Path = PACKAGE, files: list[Path] | None = None
+) -> tuple[list[str], list[tuple[str, str]], list[str]]:
+    """(singular msgids, (singular, plural) pairs, non-literal call sites) in source order,
+    of every module under ``root`` or of ``files`` only."""
     singles: list[str] = []
     plurals: list[tuple[str, str]] = []
     dynamic: list[str] = []
-    for path in sorted(root.rglob("*.py")):
+    for path in files if files is not None else sorted(root.rglob("*.py")):
         tree = ast.parse(path.read_text(encoding="utf-8"))
         for node in ast.walk(tree):
             if not isinstance(node, ast.Call):

@@ -1,6 +1,6 @@
 """Developer tool: add the msgids a feature's code uses and no catalog has yet.
 
-    python -m tests.bots.telegram.po_sync FEATURE
+    python -m tests.bots.telegram.po_sync FEATURE FILE.py [FILE.py ...]
 
 appends each new msgid (singular or plural) to ``locales/en/LC_MESSAGES/FEATURE.po`` (empty
 msgstr: English is the msgid) and to ``locales/fr/LC_MESSAGES/FEATURE.po`` with an empty msgstr
@@ -26,10 +26,11 @@ def _quote(text: str) -> str:
     return f'"{escaped}"'
 
 
-def sync(feature: str) -> list[str]:
+def sync(feature: str, files: list[Path]) -> list[str]:
+    """Add the msgids used in ``files`` (the feature's modules) that no catalog has."""
     po_entries.cache_clear()
     known = {e.msgid for e in po_entries("en")}
-    singles, plurals, _ = extract()
+    singles, plurals, _ = extract(files=files)
     plural_of = dict(plurals)
     new = [m for m in [*singles, *plural_of] if m not in known]
     new = list(dict.fromkeys(new))
@@ -53,5 +54,7 @@ def sync(feature: str) -> list[str]:
 
 
 if __name__ == "__main__":
-    for added in sync(sys.argv[1]):
+    if len(sys.argv) < 3:
+        sys.exit("usage: python -m tests.bots.telegram.po_sync FEATURE FILE.py [FILE.py ...]")
+    for added in sync(sys.argv[1], [Path(p).resolve() for p in sys.argv[2:]]):
         print(added)
