@@ -7,7 +7,7 @@ Every setting has a documented default here, in one place. A missing or invalid 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit, urlunsplit
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
@@ -32,6 +32,16 @@ EXAMPLES: dict[str, str] = {
     "HONEYPOT_PROBE_WALLET": "<a funded wallet address>",
     "LOG_LEVEL": "info",
     "LOG_FORMAT": "json",
+    "SIGNER_BACKEND": "keystore",
+    "KEYSTORE_PATH": "./var/keystore.json",
+    "KEYSTORE_PASSPHRASE": "<a long passphrase, given at start>",
+    "VAULT_ADDR": "https://vault.internal:8200",
+    "VAULT_TOKEN": "<a Vault token with the solsignals-signer policy>",
+    "VAULT_ROLE_ID": "<vault read auth/approle/role/solsignals/role-id>",
+    "VAULT_SECRET_ID": "<vault write -f auth/approle/role/solsignals/secret-id>",
+    "VAULT_TRANSIT_MOUNT": "transit",
+    "VAULT_APPROLE_MOUNT": "approle",
+    "VAULT_NAMESPACE": "admin",
 }
 
 
@@ -72,6 +82,19 @@ class Settings(BaseSettings):
     jupiter_base_url: str | None = None
     jupiter_api_key: SecretStr | None = None
     honeypot_probe_wallet: str | None = None
+
+    # Trading wallets: who signs. "keystore" (embedded default) = an encrypted local file unlocked
+    # by a passphrase given at start; "vault" = HashiCorp Vault Transit, keys never leave Vault.
+    signer_backend: Literal["keystore", "vault"] = "keystore"
+    keystore_path: Path = Path("./var/keystore.json")
+    keystore_passphrase: SecretStr | None = None
+    vault_addr: str | None = None
+    vault_token: SecretStr | None = None
+    vault_role_id: str | None = None
+    vault_secret_id: SecretStr | None = None
+    vault_transit_mount: str = "transit"
+    vault_approle_mount: str = "approle"
+    vault_namespace: str | None = None
 
     # Feed: which trades are "big" in the live feed.
     big_trade_lamports: int = Field(default=10_000_000_000, ge=0)
@@ -120,6 +143,21 @@ class Settings(BaseSettings):
                 raise ValueError(f"{value!r} is not a Solana address") from None
         return value
 
+    @field_validator("vault_addr")
+    @classmethod
+    def _vault_addr(cls, value: str | None) -> str | None:
+        if value is not None and urlsplit(value).scheme not in ("http", "https"):
+            raise ValueError(f"{redact_url(value)!r} is not an http(s) URL")
+        return value
+
+    @field_validator("vault_transit_mount", "vault_approle_mount")
+    @classmethod
+    def _mount(cls, value: str) -> str:
+        mount = value.strip().strip("/")
+        if not mount or any(part in ("", ".", "..") for part in mount.split("/")):
+            raise ValueError(f"{value!r} is not a Vault mount path")
+        return mount
+
     @field_validator("log_level")
     @classmethod
     def _level(cls, value: str) -> str:
@@ -144,7 +182,43 @@ class Settings(BaseSettings):
         out["solana_ws_urls"] = [redact_url(u) for u in self.solana_ws_urls]
         out["solana_rpc_urls"] = [redact_url(u) for u in self.solana_rpc_urls]
         out["jupiter_api_key"] = "***" if self.jupiter_api_key else None
+        out["vault_addr"] = redact_url(self.vault_addr) if self.vault_addr else None
+        for secret in ("vault_token", "vault_secret_id", "keystore_passphrase"):
+            out[secret] = "***" if getattr(self, secret) else None
+        out["keystore_path"] = str(self.keystore_path)
         return out
+
+    def require_signer(self, backend: str | None = None) -> None:
+        """What signing with ``backend`` (default SIGNER_BACKEND) needs beyond the defaults."""
+        backend = backend or self.signer_backend
+        if backend == "keystore":
+            if self.keystore_passphrase is None or not self.keystore_passphrase.get_secret_value():
+                raise ConfigError(
+                    "KEYSTORE_PASSPHRASE",
+                    f"not set: it unlocks the wallet keystore {self.keystore_path}",
+                    EXAMPLES["KEYSTORE_PASSPHRASE"],
+                )
+            return
+        if not self.vault_addr:
+            raise ConfigError(
+                "VAULT_ADDR", "not set (SIGNER_BACKEND=vault)", EXAMPLES["VAULT_ADDR"]
+            )
+        if self.vault_role_id and self.vault_secret_id is None:
+            raise ConfigError(
+                "VAULT_SECRET_ID",
+                "not set (needed with VAULT_ROLE_ID)",
+                EXAMPLES["VAULT_SECRET_ID"],
+            )
+        if self.vault_secret_id is not None and not self.vault_role_id:
+            raise ConfigError(
+                "VAULT_ROLE_ID", "not set (needed with VAULT_SECRET_ID)", EXAMPLES["VAULT_ROLE_ID"]
+            )
+        if not self.vault_role_id and self.vault_token is None:
+            raise ConfigError(
+                "VAULT_TOKEN",
+                "not set: give VAULT_TOKEN, or VAULT_ROLE_ID and VAULT_SECRET_ID (AppRole)",
+                EXAMPLES["VAULT_TOKEN"],
+            )
 
     def require_live(self) -> None:
         """What `solsignals run` needs beyond the defaults: providers, Postgres, Redis."""
