@@ -137,6 +137,9 @@ def _print_summary(summary: dict[str, Any]) -> None:
             if "planted_winners" in summary
             else ""
         ),
+        f"Smart Activity alerts {summary.get('activity_alerts', 0)}; wallet clusters "
+        f"{summary.get('clusters', 0)} (first funders known {summary.get('funders_known', 0)}, "
+        f"pending {summary.get('funders_pending', 0)})",
         f"SOL/USD {summary['sol_usd']:.2f} ({summary['sol_usd_source']})",
         f"Database: {summary['db']}",
     ]

@@ -29,6 +29,7 @@ from core.signals.stage import Emit
 from core.storage.migrate import upgrade
 from core.storage.writer import BatchWriter
 from core.trading import JupiterClient
+from core.wallets.clusters import ClusterParams
 
 log = structlog.get_logger(__name__)
 
@@ -91,11 +92,13 @@ class IngestService:
         smart_wallets_refresh_s: float = 30.0,
         jupiter: JupiterClient | None = None,
         honeypot_probe_wallet: str | None = None,
+        cluster_params: ClusterParams | None = None,
+        funder_lookups: bool = True,
     ) -> IngestService:
         if migrate:
             await upgrade(database_url)
-        # Unknown pools, risk accounts and the Pyth SOL/USD account are read from the preferred
-        # provider.
+        # Unknown pools, risk accounts, tracked wallets' first funders and the Pyth SOL/USD
+        # account are read from the preferred provider.
         rpc = RpcClient(providers[0][2], name=providers[0][0])
         sol_usd = SolUsdOracle(rpc, fallback_usd=sol_usd_fallback)
         writer = BatchWriter(database_url, max_batch=batch_size, flush_interval_ms=flush_ms)
@@ -114,6 +117,8 @@ class IngestService:
                 emit=emit,
                 redis_url=redis_url,
                 refresh_s=smart_wallets_refresh_s,
+                rpc=rpc if funder_lookups else None,
+                cluster_params=cluster_params,
             )
             secondaries.append(("signals", scoring.stage))
         sink = FanoutSink(writer, secondaries)

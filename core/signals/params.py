@@ -72,6 +72,12 @@ class SignalParams:
     # Memory
     idle_ttl_s: int = 1_800  # a mint without trades for this long is forgotten
     max_live_mints: int = 50_000  # beyond this the least recently active mint is forgotten
+    # Smart Activity alerts (core.signals.activity_alerts): smart buys in a rolling window
+    # reaching V_min, per mint and over every mint; 0 turns that alert off.
+    activity_window_s: int = 600
+    activity_v_min_lamports: int = 50 * LAMPORTS_PER_SOL
+    activity_global_v_min_lamports: int = 500 * LAMPORTS_PER_SOL
+    activity_cooldown_s: int = 600  # no second alert for the same window within this
     rules: tuple[Rule, ...] = DEFAULT_RULES
 
     def __post_init__(self) -> None:
@@ -129,6 +135,7 @@ class SignalParams:
 
 
 _MAX_LAMPORTS = 1_000 * LAMPORTS_PER_SOL
+_MAX_ACTIVITY_LAMPORTS = 1_000_000 * LAMPORTS_PER_SOL
 # name -> (low, high, integer?)
 _RANGES: dict[str, tuple[float, float, bool]] = {
     "weight_smart_burst": (0.0, 1.0, False),
@@ -161,6 +168,10 @@ _RANGES: dict[str, tuple[float, float, bool]] = {
     "burst_min_wallets": (1, 100, True),
     "idle_ttl_s": (60, 7 * 86_400, True),
     "max_live_mints": (1, 10_000_000, True),
+    "activity_window_s": (60, 86_400, True),
+    "activity_v_min_lamports": (0, _MAX_ACTIVITY_LAMPORTS, True),
+    "activity_global_v_min_lamports": (0, _MAX_ACTIVITY_LAMPORTS, True),
+    "activity_cooldown_s": (0, 86_400, True),
 }
 
 

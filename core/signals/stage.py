@@ -5,6 +5,10 @@ ingestion). Time is event time: the engine ticks on the newest block time seen, 
 at any speed scores exactly as the same events live. Risk reports are fetched in the
 background for each new mint (bounded concurrency, never on the record path) and handed to the
 engine when they arrive.
+
+Fills of tracked wallets also feed the co-buy clusters (``clusters``) and, when given, the Smart
+Activity detector (``activity``), whose alerts go to ``emit_activity``. Each signal whose smart
+buyers include several wallets of one cluster names the cluster, its reasons and its strength.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ import structlog
 
 from core.errors import UpstreamError
 from core.risk.service import RiskService
+from core.signals.activity_alerts import ActivityAlert, ActivityDetector
 from core.signals.engine import SignalEngine
 from core.signals.signal import Signal
 from core.storage.records import (
@@ -34,6 +39,7 @@ from core.wallets.clusters import ClusterIndex
 log = structlog.get_logger(__name__)
 
 Emit = Callable[[Sequence[Signal]], Awaitable[None]]
+EmitActivity = Callable[[Sequence[ActivityAlert]], Awaitable[None]]
 MAX_REMEMBERED = 50_000  # mints whose first signal / dev sell we remember for the summary
 
 
@@ -43,6 +49,7 @@ class StageStats:
     risk_reports: int = 0
     risk_failures: int = 0
     clustered_signals: int = 0  # signals where several smart buyers are one entity
+    activity_alerts: int = 0
     first_signal_at: OrderedDict[str, int] = field(default_factory=OrderedDict)
     dev_sold_at: OrderedDict[str, int] = field(default_factory=OrderedDict)
 
@@ -67,10 +74,14 @@ class SignalStage:
         clock: Callable[[], float] = time.time,  # only for dev-sell times without a block time
         tracked: Collection[str] = (),
         clusters: ClusterIndex | None = None,
+        activity: ActivityDetector | None = None,
+        emit_activity: EmitActivity | None = None,
     ) -> None:
         self.engine = engine
         self._tracked = frozenset(tracked)
         self.clusters = clusters if clusters is not None else ClusterIndex()
+        self.activity = activity
+        self._emit_activity = emit_activity
         self._emit = emit
         self._risk = risk
         self._risk_slots = asyncio.Semaphore(risk_concurrency)
@@ -88,14 +99,24 @@ class SignalStage:
         """The wallets whose buys feed co-buy clustering (the engine's smart wallets)."""
         self._tracked = frozenset(wallets)
 
+    @property
+    def tracked(self) -> frozenset[str]:
+        return self._tracked
+
     async def add_many(self, records: Sequence[Record]) -> None:
         engine = self.engine
         tracked = self._tracked
+        activity = self.activity
+        active = activity.wallets if activity is not None else {}
         out: list[Signal] = []
+        alerts: list[ActivityAlert] = []
         for rec in records:
             if isinstance(rec, TradeRecord):
                 if rec.is_buy and rec.trader in tracked and rec.block_time:
                     self.clusters.add_buy(rec.trader, rec.mint, rec.block_time)
+                if rec.trader in active:
+                    assert activity is not None
+                    alerts.extend(activity.on_trade(rec))
                 signal = engine.on_trade(rec)
                 if signal is not None:
                     out.append(signal)
@@ -114,6 +135,12 @@ class SignalStage:
         if now and now != self._last_tick:
             self._last_tick = now
             out.extend(engine.tick(now))
+            if activity is not None:
+                activity.expire(now)
+        if alerts:
+            self.stats.activity_alerts += len(alerts)
+            if self._emit_activity is not None:
+                await self._emit_activity(alerts)
         if out:
             await self._deliver(out)
 
@@ -127,9 +154,7 @@ class SignalStage:
         self.stats.clustered_signals += 1
         return dataclasses.replace(
             signal,
-            clusters=tuple(
-                (g.cluster_id, tuple(sorted(g.members)), ", ".join(g.reasons)) for g in groups
-            ),
+            clusters=tuple((g.cluster_id, tuple(sorted(g.members)), g.describe()) for g in groups),
         )
 
     async def _deliver(self, signals: list[Signal]) -> None:

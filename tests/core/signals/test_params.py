@@ -51,3 +51,18 @@ def test_windows_include_rule_windows() -> None:
         {"rules": [{"kind": "push_time", "window_min": 2, "min_net_sol_per_min": 1}]}
     )
     assert p.window_lengths_s == (60, 120, 300, 900)
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [
+        ("activity_window_s", 30),
+        ("activity_v_min_lamports", -1),
+        ("activity_global_v_min_lamports", 0.5),
+        ("activity_cooldown_s", 86_401),
+    ],
+)
+def test_activity_parameters_are_validated(key: str, value: float) -> None:
+    with pytest.raises(RuleError) as err:
+        SignalParams.from_dict({key: value})
+    assert err.value.field == key

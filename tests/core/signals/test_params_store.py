@@ -161,3 +161,17 @@ async def test_watcher_retries_when_the_callback_fails(store: ParamsStore) -> No
     await store.save(NEW_WEIGHTS, updated_by="admin:1")
     assert await watcher.poll() is None and watcher.current is None
     assert await watcher.poll() is not None and len(calls) == 2
+
+
+async def test_a_row_stored_before_the_activity_parameters_existed_loads_with_defaults(
+    store: ParamsStore, db_url: str
+) -> None:
+    await store.save(SignalParams(), updated_by="admin")
+    old = {k: v for k, v in SignalParams().to_dict().items() if not k.startswith("activity_")}
+    await _write_row_by_hand(db_url, {**old, "min_strength": 2.0})
+    loaded = await store.load()
+    assert loaded.min_strength == 2.0
+    assert loaded.activity_window_s == 600
+    assert loaded.activity_v_min_lamports == 50 * 1_000_000_000
+    assert loaded.activity_global_v_min_lamports == 500 * 1_000_000_000
+    assert loaded.activity_cooldown_s == 600

@@ -41,9 +41,10 @@ async def test_signal_names_the_cluster_among_its_smart_buyers() -> None:
     ours = [s for s in emitted if s.mint == MINT]
     assert ours, "three smart buyers should signal"
     signal = ours[0]
-    assert signal.clusters == (("smart0", ("smart0", "smart1"), "co-buy"),)
+    # four co-bought mints (the three earlier ones and this one): strength 4 / (2 × 3)
+    assert signal.clusters == (("smart0", ("smart0", "smart1"), "co-buy, strength 0.67"),)
     assert explain_text(signal).splitlines()[-1] == (
-        "Cluster: 2 of 3 smart buyers are one entity (co-buy)"
+        "Cluster: 2 of 3 smart buyers are one entity (co-buy, strength 0.67)"
     )
     assert stage.stats.clustered_signals >= 1
     # the cluster survives storage and the signals.out stream

@@ -64,10 +64,14 @@ def test_alert_counts_four_buyers_of_which_three_are_one_cluster_as_two_independ
             st.integers(0, 60),
         ),
         max_size=80,
-    )
+    ),
+    st.dictionaries(st.sampled_from([A, B, C, D]), st.sampled_from(["F1", "F2"])),
 )
-def test_clusters_partition_the_wallets(buys: list[tuple[str, str, int]]) -> None:
-    index = ClusterIndex(ClusterParams(window_s=5, min_shared_mints=2))
+def test_clusters_partition_the_wallets(
+    buys: list[tuple[str, str, int]], funders: dict[str, str]
+) -> None:
+    index = ClusterIndex(ClusterParams(window_s=5, min_shared_mints=2, max_funder_wallets=2))
+    index.set_funders(funders)
     for wallet, mint, at in sorted(buys, key=lambda b: b[2]):
         index.add_buy(wallet, mint, at)
     seen: set[str] = set()
@@ -75,4 +79,75 @@ def test_clusters_partition_the_wallets(buys: list[tuple[str, str, int]]) -> Non
         assert not cluster.members & seen
         seen |= cluster.members
         assert 0 < cluster.strength <= 1
+        assert all(index.cluster_of(w) == cluster for w in cluster.members)
     assert 1 <= index.independent_buyers({A, B, C, D}).independent <= 4
+
+
+E, F, G = "Eeee", "Ffff", "Gggg"
+
+
+def test_a_funder_of_more_tracked_wallets_than_the_limit_is_a_hub_and_links_nobody() -> None:
+    index = ClusterIndex(ClusterParams(max_funder_wallets=3))
+    index.set_funders({A: "Exchange", B: "Exchange", C: "Exchange", D: "Exchange", E: "Mom"})
+    assert index.hub_funders == {"Exchange"}
+    assert index.clusters() == []
+    assert index.independent_buyers({A, B, C, D}).independent == 4
+
+
+def test_a_funder_growing_past_the_limit_unlinks_the_wallets_it_had_linked() -> None:
+    index = ClusterIndex(ClusterParams(max_funder_wallets=3))
+    for wallet in (A, B, C):
+        index.add_funder(wallet, "HotWallet")
+    assert index.independent_buyers({A, B, C}).independent == 1  # three: still one owner
+    index.add_funder(D, "HotWallet")  # a fourth: an exchange, not an owner
+    assert index.independent_buyers({A, B, C, D}).independent == 4
+    assert index.cluster_of(A) is None
+
+
+def test_hub_rule_keeps_co_buy_links_and_other_funders() -> None:
+    index = ClusterIndex(ClusterParams(window_s=5, min_shared_mints=3, max_funder_wallets=2))
+    for i, mint in enumerate(["m1", "m2", "m3"]):
+        index.add_buy(A, mint, 1000 + 100 * i)
+        index.add_buy(B, mint, 1001 + 100 * i)
+    index.set_funders({A: "Hub", C: "Hub", D: "Hub", E: "Dad", F: "Dad"})
+    assert [(c.members, c.reasons, c.strength) for c in index.clusters()] == [
+        ({A, B}, ("co-buy",), 0.5),
+        ({E, F}, ("funder Dad",), 1.0),
+    ]
+
+
+def test_a_listed_exchange_wallet_links_nobody_even_below_the_limit() -> None:
+    index = ClusterIndex(ClusterParams(ignored_funders=frozenset({"Binance"})))
+    index.set_funders({A: "Binance", B: "Binance", C: "Friend", D: "Friend"})
+    assert [c.members for c in index.clusters()] == [{C, D}]
+    assert index.hub_funders == {"Binance"}
+
+
+def test_wallets_dropped_from_the_funder_mapping_lose_their_funder_link() -> None:
+    index = ClusterIndex()
+    index.set_funders({A: "Funder1", B: "Funder1", G: "Funder2"})
+    assert index.independent_buyers({A, B}).independent == 1
+    index.set_funders({A: "Funder1", G: "Funder2"})  # B no longer tracked
+    assert index.independent_buyers({A, B}).independent == 2
+
+
+def test_a_cluster_describes_its_reasons_in_words_with_its_strength() -> None:
+    index = ClusterIndex(ClusterParams(window_s=5, min_shared_mints=3))
+    index.set_funders({C: "Funder1", D: "Funder1"})
+    for i, mint in enumerate(["m1", "m2", "m3"]):
+        index.add_buy(B, mint, 1000 + 100 * i)
+        index.add_buy(C, mint, 1000 + 100 * i)
+    cluster = index.cluster_of(B)
+    assert cluster is not None
+    assert cluster.describe() == "co-buy, funded by the same wallet Funder1, strength 1.00"
+
+
+def test_a_chain_of_five_thousand_co_buyers_is_one_cluster() -> None:
+    index = ClusterIndex(ClusterParams(window_s=5, min_shared_mints=1))
+    wallets = [f"w{i:05d}" for i in range(5_000)]
+    for i in reversed(range(len(wallets) - 1)):  # links from the end: the deepest tree
+        index.add_buy(wallets[i + 1], f"m{i}", 1_000)
+        index.add_buy(wallets[i], f"m{i}", 1_001)
+    groups = index.independent_buyers(set(wallets))
+    assert groups.independent == 1
+    assert groups.groups[0].cluster_id == "w00000"
