@@ -6,11 +6,12 @@ Every setting has a documented default here, in one place. A missing or invalid 
 
 from __future__ import annotations
 
+from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit, urlunsplit
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from solders.pubkey import Pubkey
 
@@ -42,6 +43,21 @@ EXAMPLES: dict[str, str] = {
     "VAULT_TRANSIT_MOUNT": "transit",
     "VAULT_APPROLE_MOUNT": "approle",
     "VAULT_NAMESPACE": "admin",
+    "TRADING_ENABLED": "true",
+    "TRADING_MAX_TRADE_SOL": "0.5",
+    "TRADING_DAILY_LIMIT_SOL": "2",
+    "TRADING_DEFAULT_SLIPPAGE_BPS": "100",
+    "TRADING_MAX_SLIPPAGE_BPS": "1000",
+    "TRADING_MAX_PRICE_IMPACT_PCT": "5",
+    "TRADING_MIN_LIQUIDITY_SOL": "10",
+    "TRADING_NO_GO_MINTS": "<mint address>,<mint address>",
+    "TRADING_REQUIRE_HONEYPOT_CHECK": "true",
+    "TRADING_PRIORITY_FEE_PERCENTILE": "75",
+    "TRADING_PRIORITY_FEE_MIN_MICRO_LAMPORTS": "1000",
+    "TRADING_PRIORITY_FEE_MAX_MICRO_LAMPORTS": "1000000",
+    "TRADING_MAX_PRIORITY_FEE_SOL": "0.005",
+    "TRADING_CONFIRM_POLL_MS": "400",
+    "TRADING_REBROADCAST_MS": "2000",
 }
 
 
@@ -96,6 +112,24 @@ class Settings(BaseSettings):
     vault_approle_mount: str = "approle"
     vault_namespace: str | None = None
 
+    # Trading: off unless TRADING_ENABLED and the user enabled it too. These are the operator's
+    # ceilings; a user's own limits can only be lower (core.trading.policy.TradePolicy).
+    trading_enabled: bool = False
+    trading_max_trade_sol: Decimal = Field(default=Decimal("0.5"), gt=0)
+    trading_daily_limit_sol: Decimal = Field(default=Decimal("2"), gt=0)
+    trading_default_slippage_bps: int = Field(default=100, ge=1, le=5_000)
+    trading_max_slippage_bps: int = Field(default=1_000, ge=1, le=5_000)
+    trading_max_price_impact_pct: float = Field(default=5.0, gt=0, le=100)
+    trading_min_liquidity_sol: Decimal = Field(default=Decimal("10"), ge=0)
+    trading_no_go_mints: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    trading_require_honeypot_check: bool = True  # an unknown honeypot result refuses the buy
+    trading_priority_fee_percentile: int = Field(default=75, ge=0, le=100)
+    trading_priority_fee_min_micro_lamports: int = Field(default=1_000, ge=0)
+    trading_priority_fee_max_micro_lamports: int = Field(default=1_000_000, ge=0)
+    trading_max_priority_fee_sol: Decimal = Field(default=Decimal("0.005"), ge=0)
+    trading_confirm_poll_ms: int = Field(default=400, ge=50, le=10_000)
+    trading_rebroadcast_ms: int = Field(default=2_000, ge=200, le=60_000)
+
     # Feed: which trades are "big" in the live feed.
     big_trade_lamports: int = Field(default=10_000_000_000, ge=0)
 
@@ -125,6 +159,37 @@ class Settings(BaseSettings):
             if urlsplit(url).scheme not in ("http", "https"):
                 raise ValueError(f"{url!r} is not an http:// or https:// URL")
         return urls
+
+    @field_validator("trading_no_go_mints", mode="before")
+    @classmethod
+    def _csv_mints(cls, value: Any) -> Any:
+        return _split_urls(value)
+
+    @field_validator("trading_no_go_mints")
+    @classmethod
+    def _mints(cls, mints: list[str]) -> list[str]:
+        for mint in mints:
+            try:
+                Pubkey.from_string(mint)
+            except ValueError:
+                raise ValueError(f"{mint!r} is not a Solana address") from None
+        return mints
+
+    @field_validator("trading_max_slippage_bps")
+    @classmethod
+    def _max_slippage(cls, value: int, info: ValidationInfo) -> int:
+        default = info.data.get("trading_default_slippage_bps")
+        if default is not None and value < default:
+            raise ValueError(f"{value} is below TRADING_DEFAULT_SLIPPAGE_BPS ({default})")
+        return value
+
+    @field_validator("trading_priority_fee_max_micro_lamports")
+    @classmethod
+    def _max_fee(cls, value: int, info: ValidationInfo) -> int:
+        floor = info.data.get("trading_priority_fee_min_micro_lamports")
+        if floor is not None and value < floor:
+            raise ValueError(f"{value} is below TRADING_PRIORITY_FEE_MIN_MICRO_LAMPORTS ({floor})")
+        return value
 
     @field_validator("jupiter_base_url")
     @classmethod

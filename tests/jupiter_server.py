@@ -26,9 +26,11 @@ Honeypot knob: ``add_pool(..., freeze_user_accounts=True)`` needs a mint whose f
 is ``authority``; every buy transaction then ends with FreezeAccount on the buyer's token
 account, so the tokens can never be sold (a sell's transfer fails with ``AccountFrozen``).
 
-Test hooks: ``requests`` (every request: method, path, query, json, headers) and ``fail(status,
+Test hooks: ``requests`` (every request: method, path, query, json, headers), ``fail(status,
 body, headers, times)`` to answer the next ``times`` requests with an error (e.g. 429 with
-``Retry-After``, 503).
+``Retry-After``, 503), and ``before_next_swap(action, user=None)`` to run ``action`` (e.g. a
+competing trade that moves the pool) when the next ``/swap`` request (of ``user``, if given)
+arrives, before it is answered.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ from __future__ import annotations
 import base64
 import json
 import struct
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -54,7 +57,7 @@ from spl.token.instructions import (
 )
 
 from core.market.amm import buy_quote, sell_quote
-from tests.svm_rpc import LAST_VALID_BLOCKS, TOKEN_PROGRAM, SvmRpcServer, read_token_account
+from tests.svm_rpc import TOKEN_PROGRAM, SvmRpcServer, read_token_account
 
 WSOL_MINT = "So11111111111111111111111111111111111111112"
 POOL_LABEL = "LocalCPMM"
@@ -129,6 +132,7 @@ class JupiterServer:
         self.pools: dict[Pubkey, Pool] = {}
         self.requests: list[dict[str, Any]] = []
         self._failures: list[tuple[int, Any, dict[str, str]]] = []
+        self._before_swap: list[tuple[Callable[[], None], str | None]] = []
         self._runner: web.AppRunner | None = None
         self.url = ""
 
@@ -170,6 +174,11 @@ class JupiterServer:
     ) -> None:
         """Answer the next ``times`` requests with ``status`` (and JSON ``body``)."""
         self._failures.extend([(status, body, headers or {})] * times)
+
+    def before_next_swap(self, action: Callable[[], None], *, user: str | None = None) -> None:
+        """Run ``action`` when the next ``/swap`` request (of ``user``, when given) arrives,
+        before answering it."""
+        self._before_swap.append((action, user))
 
     def calls_to(self, endpoint: str) -> list[dict[str, Any]]:
         return [r for r in self.requests if r["path"].endswith(f"/{endpoint}")]
@@ -316,6 +325,8 @@ class JupiterServer:
     async def _handle_swap(self, request: web.Request) -> web.Response:
         try:
             body = await request.json()
+            if self._before_swap and self._before_swap[0][1] in (None, body["userPublicKey"]):
+                self._before_swap.pop(0)[0]()
             user = Pubkey.from_string(body["userPublicKey"])
             quote = body["quoteResponse"]
             amount_in = int(quote["inAmount"])
@@ -367,7 +378,7 @@ class JupiterServer:
         return web.json_response(
             {
                 "swapTransaction": base64.b64encode(bytes(tx)).decode(),
-                "lastValidBlockHeight": self.chain.slot + LAST_VALID_BLOCKS,
+                "lastValidBlockHeight": self.chain.last_valid_block_height(),
                 "prioritizationFeeLamports": (int(price or 0) * COMPUTE_UNIT_LIMIT) // 10**6,
                 "computeUnitLimit": COMPUTE_UNIT_LIMIT,
                 "prioritizationType": {

@@ -16,16 +16,30 @@ Methods: getAccountInfo, getMultipleAccounts (base64; jsonParsed for SPL Token /
 and token accounts, base64 for anything it cannot parse — as a node does), getBalance,
 getTokenLargestAccounts, getTokenAccountBalance, getTokenSupply, getLatestBlockhash,
 simulateTransaction, sendTransaction, getSignatureStatuses, getSlot, getBlockHeight, getHealth,
-getMinimumBalanceForRentExemption. JSON-RPC batches are answered too.
+getMinimumBalanceForRentExemption, getSignaturesForAddress and getTransaction (encoding "json",
+for transactions landed through this server, with pre/postTokenBalances),
+getRecentPrioritizationFees (``prioritization_fees``). JSON-RPC batches are answered too.
+
+Blocks and blockhashes: block height = slot. Slots move only through ``advance_blocks(n)``. A
+blockhash stays the latest for ``LAST_VALID_BLOCKS`` blocks after it was issued (its
+``lastValidBlockHeight``); once the chain passes that height it expires and a transaction
+signed over it fails with ``BlockhashNotFound`` — coarser than a cluster (one blockhash per
+window, not per block), but expiry happens at the height a client was told.
 
 Test hooks: ``requests`` (every call received, in order), ``calls_of(method)`` and
 ``fail(method, code, message)`` to make a method answer a JSON-RPC error (``"*"`` = every
-method) until ``clear_failures()``. Not modelled: commitment levels (everything is confirmed at
-once), slots advancing on their own, getTransaction, websockets, ``minContextSlot``.
+method) until ``clear_failures()``. Faults of sending: ``drop_sends(times)`` answers the next
+sendTransaction calls with the signature but never lands them (a leader that dropped the
+transaction); ``stall(method, seconds, times)`` handles the call (a sent transaction lands)
+but answers only after ``seconds`` (a client times out first). Not modelled: commitment
+levels (everything is confirmed at once), slots advancing on their own, websockets,
+``minContextSlot``; in getTransaction, rewards and address-table lookups (``loadedAddresses``
+is always empty); history of what ``svm.airdrop`` or direct ``svm`` calls did.
 """
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
 import json
@@ -45,11 +59,13 @@ from solders.pubkey import Pubkey
 from solders.signature import Signature
 from solders.system_program import CreateAccountParams, create_account
 from solders.transaction import Transaction, VersionedTransaction
-from solders.transaction_metadata import FailedTransactionMetadata
+from solders.transaction_metadata import FailedTransactionMetadata, TransactionMetadata
 from spl.token.instructions import (
     create_idempotent_associated_token_account,
     get_associated_token_address,
 )
+
+from tests.factories import b58encode
 
 TOKEN_PROGRAM = Pubkey.from_string("TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA")
 TOKEN_2022_PROGRAM = Pubkey.from_string("TokenzQdBNbLqP5VEhdkAS6EPFLC1PHnBqCXEpPxuEb")
@@ -210,7 +226,13 @@ class SvmRpcServer:
         self.requests: list[dict[str, Any]] = []
         self.mint_authorities: dict[Pubkey, Keypair] = {}
         self._landed: dict[str, Landed] = {}
+        self._history: dict[str, dict[str, Any]] = {}  # signature -> getTransaction result
+        self._signatures_of: dict[str, list[str]] = {}  # address -> signatures, oldest first
         self._failures: dict[str, tuple[int, str]] = {}
+        self._drop_sends = 0
+        self._stalls: dict[str, list[float]] = {}
+        self._blockhash_slot = self.slot  # when the latest blockhash was issued
+        self.prioritization_fees: list[int] = []  # per recent slot, oldest first (micro-lamports)
         self._runner: web.AppRunner | None = None
         self.url = ""
 
@@ -248,7 +270,30 @@ class SvmRpcServer:
         self._failures[method] = (code, message)
 
     def clear_failures(self) -> None:
+        """Stop every injected fault: failures, dropped sends and stalls."""
         self._failures.clear()
+        self._drop_sends = 0
+        self._stalls.clear()
+
+    def drop_sends(self, times: int = 1) -> None:
+        """The next ``times`` sendTransaction calls answer the signature but nothing lands."""
+        self._drop_sends += times
+
+    def stall(self, method: str, seconds: float, *, times: int = 1) -> None:
+        """Handle the next ``times`` calls of ``method`` but answer each after ``seconds``."""
+        self._stalls.setdefault(method, []).extend([seconds] * times)
+
+    def advance_blocks(self, blocks: int) -> None:
+        """Move the chain ``blocks`` blocks on; the latest blockhash expires once the height
+        passes its ``lastValidBlockHeight`` (then a new one is issued)."""
+        self.svm.warp_to_slot(self.slot + blocks)
+        if self.slot > self.last_valid_block_height():
+            self.svm.expire_blockhash()
+            self._blockhash_slot = self.slot
+
+    def last_valid_block_height(self) -> int:
+        """The last block height at which the latest blockhash is still valid."""
+        return self._blockhash_slot + LAST_VALID_BLOCKS
 
     @property
     def slot(self) -> int:
@@ -260,10 +305,12 @@ class SvmRpcServer:
         """Sign with ``payer`` and ``signers``, land on the SVM; raise if the runtime refuses."""
         message = Message(list(instructions), self.payer.pubkey())
         tx = Transaction([self.payer, *signers], message, self.svm.latest_blockhash())
+        pre, pre_tokens = self._balances(tx), self._token_balances(tx)
         result = self.svm.send_transaction(tx)
         if isinstance(result, FailedTransactionMetadata):
             raise RuntimeError(f"transaction failed: {result.err()} {result.meta().logs()}")
         self._landed[str(result.signature())] = Landed(self.slot, None)
+        self._remember(tx, result, None, pre, pre_tokens)
         return result.signature()
 
     def airdrop(self, pubkey: Pubkey, lamports: int) -> None:
@@ -423,7 +470,11 @@ class SvmRpcServer:
             return web.json_response(_error(None, -32700, "Parse error"))
         if isinstance(body, list):
             return web.json_response([self._answer(item) for item in body])
-        return web.json_response(self._answer(body))
+        answer = self._answer(body)
+        stalls = self._stalls.get(str(body.get("method"))) if isinstance(body, dict) else None
+        if stalls:
+            await asyncio.sleep(stalls.pop(0))
+        return web.json_response(answer)
 
     def _answer(self, body: Any) -> dict[str, Any]:
         if not isinstance(body, dict) or "method" not in body:
@@ -567,7 +618,7 @@ class SvmRpcServer:
         return self._context(
             {
                 "blockhash": str(self.svm.latest_blockhash()),
-                "lastValidBlockHeight": self.slot + LAST_VALID_BLOCKS,
+                "lastValidBlockHeight": self.last_valid_block_height(),
             }
         )
 
@@ -583,7 +634,7 @@ class SvmRpcServer:
             tx = _with_blockhash(tx, self.svm.latest_blockhash())
             replacement = {
                 "blockhash": str(self.svm.latest_blockhash()),
-                "lastValidBlockHeight": self.slot + LAST_VALID_BLOCKS,
+                "lastValidBlockHeight": self.last_valid_block_height(),
             }
         value = self._simulate(tx, sig_verify=bool(config.get("sigVerify", False)))
         value["replacementBlockhash"] = replacement
@@ -625,15 +676,149 @@ class SvmRpcServer:
                     f"Transaction simulation failed: {preflight['err']}",
                     preflight,
                 )
+        if self._drop_sends > 0:
+            self._drop_sends -= 1
+            return signature  # accepted, then lost on the way to the leader
+        pre, pre_tokens = self._balances(tx), self._token_balances(tx)
         result = self.svm.send_transaction(tx)
         if isinstance(result, FailedTransactionMetadata):
             err = json.loads(result.to_json())["err"]
             if err in ("SignatureFailure", "AlreadyProcessed", "BlockhashNotFound"):
                 raise RpcFailure(-32002, f"Transaction simulation failed: {err}", {"err": err})
             self._landed[signature] = Landed(self.slot, err)  # landed, failed, fee charged
+            self._remember(tx, result.meta(), err, pre, pre_tokens)
         else:
             self._landed[signature] = Landed(self.slot, None)
+            self._remember(tx, result, None, pre, pre_tokens)
         return signature
+
+    # ---- history: what landed through this server --------------------------------------------
+
+    def _balances(self, tx: Transaction | VersionedTransaction) -> list[int]:
+        return [self.svm.get_balance(key) or 0 for key in tx.message.account_keys]
+
+    def _token_balances(self, tx: Transaction | VersionedTransaction) -> list[dict[str, Any]]:
+        """pre/postTokenBalances as a node gives them: the token accounts among the keys."""
+        out = []
+        for index, key in enumerate(tx.message.account_keys):
+            account = self.svm.get_account(key)
+            if account is None or account.owner not in TOKEN_PROGRAMS:
+                continue
+            view = read_token_account(bytes(account.data))
+            if view is None:
+                continue
+            out.append(
+                {
+                    "accountIndex": index,
+                    "mint": str(view.mint),
+                    "owner": str(view.owner),
+                    "programId": str(account.owner),
+                    "uiTokenAmount": token_amount(view.amount_raw, self._decimals(view.mint)),
+                }
+            )
+        return out
+
+    def _remember(
+        self,
+        tx: Transaction | VersionedTransaction,
+        meta: TransactionMetadata,
+        err: Any,
+        pre_balances: list[int],
+        pre_token_balances: list[dict[str, Any]] | None = None,
+    ) -> None:
+        """Keep a landed transaction as getTransaction ("json") answers it, indexed by every
+        account key for getSignaturesForAddress."""
+        msg = tx.message
+        signature = str(tx.signatures[0])
+
+        def compiled(ix: Any) -> dict[str, Any]:
+            return {
+                "programIdIndex": ix.program_id_index,
+                "accounts": list(ix.accounts),
+                "data": b58encode(bytes(ix.data)),
+            }
+
+        inner = [
+            {
+                "index": index,
+                "instructions": [
+                    {**compiled(i.instruction()), "stackHeight": i.stack_height()} for i in group
+                ],
+            }
+            for index, group in enumerate(meta.inner_instructions())
+            if group
+        ]
+        header = msg.header
+        self._history[signature] = {
+            "slot": self.slot,
+            "blockTime": int(self.svm.get_clock().unix_timestamp),
+            "version": 0 if isinstance(msg, MessageV0) else "legacy",
+            "meta": {
+                "err": err,
+                "status": {"Ok": None} if err is None else {"Err": err},
+                "fee": meta.fee(),
+                "preBalances": pre_balances,
+                "postBalances": self._balances(tx),
+                "preTokenBalances": pre_token_balances or [],
+                "postTokenBalances": self._token_balances(tx),
+                "innerInstructions": inner,
+                "logMessages": list(meta.logs()),
+                "loadedAddresses": {"writable": [], "readonly": []},
+                "computeUnitsConsumed": meta.compute_units_consumed(),
+            },
+            "transaction": {
+                "signatures": [str(s) for s in tx.signatures],
+                "message": {
+                    "accountKeys": [str(k) for k in msg.account_keys],
+                    "header": {
+                        "numRequiredSignatures": header.num_required_signatures,
+                        "numReadonlySignedAccounts": header.num_readonly_signed_accounts,
+                        "numReadonlyUnsignedAccounts": header.num_readonly_unsigned_accounts,
+                    },
+                    "recentBlockhash": str(msg.recent_blockhash),
+                    "instructions": [compiled(ix) for ix in msg.instructions],
+                },
+            },
+        }
+        for key in {str(k) for k in msg.account_keys}:
+            self._signatures_of.setdefault(key, []).append(signature)
+
+    def _rpc_getSignaturesForAddress(
+        self, address: str, config: dict[str, Any] | None = None
+    ) -> list[dict[str, Any]]:
+        config = config or {}
+        limit = config.get("limit", 1000)
+        if not isinstance(limit, int) or not 1 <= limit <= 1000:
+            raise RpcFailure(-32602, "Invalid limit; max 1000")
+        newest_first = list(reversed(self._signatures_of.get(str(_pubkey(address)), [])))
+        before, until = config.get("before"), config.get("until")
+        if before is not None:
+            at = newest_first.index(before) + 1 if before in newest_first else len(newest_first)
+            newest_first = newest_first[at:]
+        if until is not None and until in newest_first:
+            newest_first = newest_first[: newest_first.index(until)]
+        out = []
+        for sig in newest_first[:limit]:
+            tx = self._history[sig]
+            out.append(
+                {
+                    "signature": sig,
+                    "slot": tx["slot"],
+                    "err": tx["meta"]["err"],
+                    "memo": None,
+                    "blockTime": tx["blockTime"],
+                    "confirmationStatus": "confirmed",
+                }
+            )
+        return out
+
+    def _rpc_getTransaction(
+        self, signature: str, config: dict[str, Any] | None = None
+    ) -> dict[str, Any] | None:
+        encoding = (config or {}).get("encoding", "json")
+        if encoding != "json":
+            raise RpcFailure(-32602, "Invalid params: this test node serves encoding json only")
+        return self._history.get(signature)
 
     def _rpc_getSignatureStatuses(
         self, signatures: list[str], config: dict[str, Any] | None = None
@@ -659,6 +844,13 @@ class SvmRpcServer:
 
     def _rpc_getSlot(self, config: dict[str, Any] | None = None) -> int:
         return self.slot
+
+    def _rpc_getRecentPrioritizationFees(self, addresses: list[str] | None = None) -> Any:
+        if addresses is not None and len(addresses) > 128:
+            raise RpcFailure(-32602, "Too many inputs provided; max 128")
+        fees = self.prioritization_fees[-150:]
+        first = self.slot - len(fees) + 1
+        return [{"slot": first + i, "prioritizationFee": fee} for i, fee in enumerate(fees)]
 
     def _rpc_getBlockHeight(self, config: dict[str, Any] | None = None) -> int:
         return self.slot

@@ -30,14 +30,18 @@ from core.chain.rpc_types import (
     SignatureInfo,
     SignatureStatus,
     SimulationResult,
+    TokenAmount,
     TokenAmountEntry,
+    TransactionBalances,
     context_value,
     parse_account_info,
     parse_prioritization_fees,
     parse_signature_infos,
     parse_signature_statuses,
     parse_simulation,
+    parse_token_amount,
     parse_token_amounts,
+    parse_transaction_balances,
 )
 from core.errors import RpcError, UpstreamError
 
@@ -121,15 +125,19 @@ class RpcClient:
 
     # ---- sending ---------------------------------------------------------------------------
 
-    async def call(self, request: RpcRequest) -> Any:
-        """Send ``request``, retrying what may succeed later; return the JSON-RPC ``result``."""
+    async def call(self, request: RpcRequest, *, retry: bool = True) -> Any:
+        """Send ``request``, retrying what may succeed later; return the JSON-RPC ``result``.
+
+        ``retry=False``: one attempt only (the caller decides what a failure means, e.g. a
+        sendTransaction that timed out may have landed)."""
         backoff = Backoff(self._backoff_base_s, self._backoff_cap_s, self._rng)
         attempt = 0
+        max_retries = self.max_retries if retry else 0
         while True:
             try:
                 return await self._attempt(request)
             except UpstreamError as exc:
-                if not exc.retryable or attempt >= self.max_retries:
+                if not exc.retryable or attempt >= max_retries:
                     if exc.retryable:
                         log.warning(
                             "rpc_retries_exhausted",
@@ -367,11 +375,14 @@ class RpcClient:
         skip_preflight: bool = False,
         max_retries: int | None = None,
         preflight_commitment: Commitment = "confirmed",
+        retry: bool = True,
     ) -> str:
         """Submit a signed transaction; returns its signature (not a confirmation).
 
         A failed preflight is ``RpcError(code=-32002)`` (not retryable) whose ``.data`` is the
-        node's simulation result, logs included.
+        node's simulation result, logs included. ``max_retries`` is the node's own rebroadcast
+        setting (``maxRetries``); ``retry=False`` makes this client try once (a timed-out send
+        may have landed: check its signature before sending again).
         """
         config: dict[str, Any] = {
             "encoding": "base64",
@@ -380,8 +391,27 @@ class RpcClient:
         }
         if max_retries is not None:
             config["maxRetries"] = max_retries
-        result = await self.call(build_request("sendTransaction", tx_base64, config))
+        result = await self.call(build_request("sendTransaction", tx_base64, config), retry=retry)
         return str(result)
+
+    async def get_token_account_balance(
+        self, address: str, *, commitment: Commitment = "confirmed"
+    ) -> TokenAmount:
+        """A token account's balance; ``RpcError`` -32602 when it is not a token account."""
+        result = await self.call(
+            build_request("getTokenAccountBalance", address, {"commitment": commitment})
+        )
+        _, value = context_value("getTokenAccountBalance", result)
+        return parse_token_amount("getTokenAccountBalance", value)
+
+    async def get_transaction_balances(
+        self, sig: str, *, commitment: Commitment = "confirmed"
+    ) -> TransactionBalances | None:
+        """The balance changes of a landed transaction (fee, lamports and token balances before
+        and after), or None while the node does not know it at ``commitment``."""
+        return parse_transaction_balances(
+            await self.get_transaction(sig, encoding="json", commitment=commitment)
+        )
 
     async def get_latest_blockhash(
         self, *, commitment: Commitment = "confirmed"
@@ -392,14 +422,20 @@ class RpcClient:
         return str(value["blockhash"]), int(value["lastValidBlockHeight"])
 
     async def get_signature_statuses(
-        self, sigs: Sequence[str], *, search_transaction_history: bool = False
+        self,
+        sigs: Sequence[str],
+        *,
+        search_transaction_history: bool = False,
+        retry: bool = True,
     ) -> list[SignatureStatus | None]:
         if len(sigs) > MAX_SIGNATURES_PER_STATUS_CALL:
             raise ValueError(
                 f"at most {MAX_SIGNATURES_PER_STATUS_CALL} signatures per call, got {len(sigs)}"
             )
         config = {"searchTransactionHistory": search_transaction_history}
-        result = await self.call(build_request("getSignatureStatuses", list(sigs), config))
+        result = await self.call(
+            build_request("getSignatureStatuses", list(sigs), config), retry=retry
+        )
         return parse_signature_statuses(result)
 
     async def get_recent_prioritization_fees(
@@ -416,5 +452,8 @@ class RpcClient:
     async def get_slot(self, *, commitment: Commitment = "confirmed") -> int:
         return int(await self.call(build_request("getSlot", {"commitment": commitment})))
 
-    async def get_block_height(self, *, commitment: Commitment = "confirmed") -> int:
-        return int(await self.call(build_request("getBlockHeight", {"commitment": commitment})))
+    async def get_block_height(
+        self, *, commitment: Commitment = "confirmed", retry: bool = True
+    ) -> int:
+        request = build_request("getBlockHeight", {"commitment": commitment})
+        return int(await self.call(request, retry=retry))

@@ -201,3 +201,108 @@ def parse_prioritization_fees(result: Any) -> list[PrioritizationFee]:
         )
         for item in result
     ]
+
+
+@dataclass(frozen=True, slots=True)
+class TokenAmount:
+    """A token account's balance (getTokenAccountBalance)."""
+
+    amount_raw: int
+    decimals: int
+
+
+@dataclass(frozen=True, slots=True)
+class TokenBalance:
+    """One entry of a transaction's ``preTokenBalances`` / ``postTokenBalances``."""
+
+    account_index: int  # into ``TransactionBalances.account_keys``
+    mint: str
+    owner: str | None
+    program_id: str | None
+    amount_raw: int
+    decimals: int
+
+
+@dataclass(frozen=True, slots=True)
+class TransactionBalances:
+    """What a landed transaction did to balances (getTransaction ``meta``).
+
+    ``account_keys`` is the message's static keys, then the addresses loaded from lookup tables
+    (writable, then readonly): the order ``pre_lamports`` / ``post_lamports`` and every
+    ``TokenBalance.account_index`` refer to."""
+
+    signature: str
+    slot: int
+    block_time: int | None
+    err: Any
+    fee_lamports: int
+    account_keys: tuple[str, ...]
+    pre_lamports: tuple[int, ...]
+    post_lamports: tuple[int, ...]
+    pre_token: tuple[TokenBalance, ...]
+    post_token: tuple[TokenBalance, ...]
+
+
+def parse_token_amount(method: str, value: Any) -> TokenAmount:
+    if not isinstance(value, Mapping):
+        raise _shape_error(method, "value is not an object")
+    try:
+        return TokenAmount(amount_raw=int(value["amount"]), decimals=int(value["decimals"]))
+    except (KeyError, TypeError, ValueError) as exc:
+        raise _shape_error(method, str(exc)) from exc
+
+
+def _token_balances(items: Any) -> tuple[TokenBalance, ...]:
+    balances = []
+    for item in items or ():
+        amount = item["uiTokenAmount"]
+        balances.append(
+            TokenBalance(
+                account_index=int(item["accountIndex"]),
+                mint=str(item["mint"]),
+                owner=item.get("owner"),
+                program_id=item.get("programId"),
+                amount_raw=int(amount["amount"]),
+                decimals=int(amount["decimals"]),
+            )
+        )
+    return tuple(balances)
+
+
+def _key(item: Any) -> str:
+    return str(item["pubkey"]) if isinstance(item, Mapping) else str(item)  # jsonParsed: objects
+
+
+def parse_transaction_balances(result: Any) -> TransactionBalances | None:
+    """The balance changes of a getTransaction answer (``json`` or ``jsonParsed``); None when
+    the node does not know the transaction."""
+    if result is None:
+        return None
+    method = "getTransaction"
+    if not isinstance(result, Mapping) or not isinstance(result.get("meta"), Mapping):
+        raise _shape_error(method, "missing meta")
+    meta = result["meta"]
+    try:
+        tx = result["transaction"]
+        message = tx["message"]
+        loaded = meta.get("loadedAddresses") or {}
+        keys = [_key(k) for k in message["accountKeys"]]
+        static_count = len(keys)
+        keys += [str(k) for k in loaded.get("writable") or ()]
+        keys += [str(k) for k in loaded.get("readonly") or ()]
+        if any(isinstance(k, Mapping) for k in message["accountKeys"]):
+            keys = keys[:static_count]  # jsonParsed already lists loaded addresses
+        return TransactionBalances(
+            signature=str(tx["signatures"][0]),
+            slot=int(result["slot"]),
+            block_time=result.get("blockTime"),
+            err=meta.get("err"),
+            fee_lamports=int(meta["fee"]),
+            account_keys=tuple(keys),
+            pre_lamports=tuple(int(x) for x in meta["preBalances"]),
+            post_lamports=tuple(int(x) for x in meta["postBalances"]),
+            pre_token=_token_balances(meta.get("preTokenBalances")),
+            post_token=_token_balances(meta.get("postTokenBalances")),
+        )
+    except (KeyError, IndexError, TypeError, ValueError) as exc:
+        raise _shape_error(method, f"{type(exc).__name__}: {exc}") from exc

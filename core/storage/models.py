@@ -257,6 +257,22 @@ class WalletStats(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utc_now, sa_type=UtcDateTime(), nullable=False)
 
 
+class WalletFunder(SQLModel, table=True):
+    """A wallet's first SOL funder as found on chain (migration 0004), looked up once.
+
+    ``outcome`` is a final ``core.wallets.funding.FunderOutcome`` (found, no_transfer, too_long);
+    ``funder`` is set when found. No foreign key: it is a fact of the chain, kept when the
+    wallet leaves the registry.
+    """
+
+    __tablename__ = "wallet_funders"
+
+    address: str = Field(sa_type=sa.String(), primary_key=True)
+    outcome: str = _str(nullable=False)
+    funder: str | None = _str()
+    checked_at: datetime = Field(default_factory=utc_now, sa_type=UtcDateTime(), nullable=False)
+
+
 class SmartTrade(SQLModel, table=True):
     """A trade by a tracked wallet (one row per wallet that the trade concerns)."""
 
@@ -326,9 +342,13 @@ class EngineParams(SQLModel, table=True):
 
 
 class Position(SQLModel, table=True):
-    """A user's position in a mint. ``idempotency_key`` makes opening it exactly-once."""
+    """A user's position in a mint from one wallet, folded from confirmed trades (average cost;
+    see ``core.trading.positions``). ``idempotency_key`` is the opening trade's: opening is
+    exactly-once. ``entry_lamports`` is the cost basis of the tokens still held; the columns
+    from ``wallet`` on were added by migration 0005."""
 
     __tablename__ = "positions"
+    __table_args__ = (sa.Index("ix_positions_user_id_wallet_mint", "user_id", "wallet", "mint"),)
 
     id: int | None = Field(default=None, sa_type=BigIntPK, primary_key=True)
     user_id: int = Field(sa_type=sa.BigInteger(), foreign_key="users.id", nullable=False)
@@ -343,6 +363,69 @@ class Position(SQLModel, table=True):
     opened_at: datetime = Field(default_factory=utc_now, sa_type=UtcDateTime(), nullable=False)
     closed_at: datetime | None = _time()
     idempotency_key: str = Field(sa_type=sa.String(), unique=True, nullable=False)
+    wallet: str = Field(
+        default="", sa_type=sa.String(), nullable=False, sa_column_kwargs={"server_default": ""}
+    )
+    bought_token_raw: int = Field(
+        default=0, sa_type=U64(), nullable=False, sa_column_kwargs={"server_default": "0"}
+    )
+    bought_lamports: int = Field(
+        default=0,
+        sa_type=sa.BigInteger(),
+        nullable=False,
+        sa_column_kwargs={"server_default": "0"},
+    )
+    sold_token_raw: int = Field(
+        default=0, sa_type=U64(), nullable=False, sa_column_kwargs={"server_default": "0"}
+    )
+    sold_lamports: int = Field(
+        default=0,
+        sa_type=sa.BigInteger(),
+        nullable=False,
+        sa_column_kwargs={"server_default": "0"},
+    )
+    updated_at: datetime | None = _time()
+
+
+class TradeRequestRecord(SQLModel, table=True):
+    """One trade a user asked for, keyed by its idempotency key (migration 0005): the state
+    machine of ``core.trading.trade_requests``. ``signed_tx`` (base64) and
+    ``last_valid_block_height`` are written before the first send, so a resumed execution checks
+    the signature instead of trading twice; ``claimed_by`` / ``claimed_until`` is the lease of the
+    one executor working on it."""
+
+    __tablename__ = "trade_requests"
+    __table_args__ = (sa.Index("ix_trade_requests_user_id_created_at", "user_id", "created_at"),)
+
+    idempotency_key: str = Field(sa_type=sa.String(), primary_key=True)
+    user_id: int = Field(sa_type=sa.BigInteger(), foreign_key="users.id", nullable=False)
+    wallet: str = _str(nullable=False)
+    side: str = _str(nullable=False)
+    mint: str = _str(nullable=False)
+    amount_raw: int = _u64(nullable=False)  # buy: lamports to spend; sell: raw tokens to sell
+    slippage_bps: int = Field(nullable=False)
+    route: str = _str(nullable=False)
+    state: str = _str(nullable=False)
+    reason: str | None = _str()
+    detail: dict[str, Any] = _json(dict)
+    attempts: int = Field(default=0, nullable=False)
+    quote_out_raw: int | None = _u64()
+    price_impact_pct: float | None = Field(default=None, sa_type=sa.Double())
+    signature: str | None = _str()
+    signatures: list[str] = _json(list)
+    signed_tx: str | None = _str()
+    last_valid_block_height: int | None = Field(default=None, sa_type=sa.BigInteger())
+    token_amount_raw: int | None = _u64()  # filled, from the confirmed balance change
+    sol_delta_lamports: int | None = Field(default=None, sa_type=sa.BigInteger())
+    fee_lamports: int | None = Field(default=None, sa_type=sa.BigInteger())
+    position_id: int | None = Field(
+        default=None, sa_type=sa.BigInteger(), foreign_key="positions.id", nullable=True
+    )
+    claimed_by: str | None = _str()
+    claimed_until: datetime | None = _time()
+    created_at: datetime = Field(default_factory=utc_now, sa_type=UtcDateTime(), nullable=False)
+    updated_at: datetime = Field(default_factory=utc_now, sa_type=UtcDateTime(), nullable=False)
+    confirmed_at: datetime | None = _time()
 
 
 class AuditLog(SQLModel, table=True):
@@ -369,11 +452,13 @@ TABLES: tuple[type[SQLModel], ...] = (
     WalletWatch,
     WalletPosition,
     WalletStats,
+    WalletFunder,
     SmartTrade,
     Signal,
     Rule,
     Position,
     AuditLog,
     EngineParams,
+    TradeRequestRecord,
 )
 TABLE_NAMES: tuple[str, ...] = tuple(str(t.__tablename__) for t in TABLES)
