@@ -32,7 +32,7 @@ demo: install
 ## Lint, type-check core, and run the whole test suite against real PostgreSQL and Redis.
 test: install services emulator
 	$(PY) -m ruff check .
-	$(PY) -m mypy core bots
+	$(PY) -m mypy core bots workers
 	$(PY) -m pytest
 
 lint: install
