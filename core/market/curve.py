@@ -49,7 +49,8 @@ def price_sol(
     virtual_sol_reserves: int, virtual_token_reserves: int, decimals: int = TOKEN_DECIMALS
 ) -> float:
     """Spot price in SOL per whole token (``(vsol / 1e9) / (vtok / 10**decimals)``)."""
-    _check_reserves(virtual_sol_reserves, virtual_token_reserves)
+    if virtual_sol_reserves <= 0 or virtual_token_reserves <= 0:  # hot path: checked inline
+        _check_reserves(virtual_sol_reserves, virtual_token_reserves)  # raises
     return (virtual_sol_reserves * 10**decimals) / (virtual_token_reserves * LAMPORTS_PER_SOL)
 
 

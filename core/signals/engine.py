@@ -18,14 +18,18 @@ start seen meanwhile is not replayed later).
 Hot path: each trade updates its mint's windows (O(1) amortised) and scores only that mint,
 lazily: the risk score is cached per mint (shared between mints without a report); SmartBurst is
 recomputed only when the smart totals change; Momentum and LiquidityQuality are computed only
-while an upper bound of Strength (missing components at 3, LiquidityQuality's depth term bounded
-from the reserves without a square root) still reaches the emission threshold; rules and the
-explanation are built only for a signal that is emitted.
+while an upper bound of Strength still reaches the emission threshold (missing components at 3,
+then LiquidityQuality bounded from the reserves without quote maths or square root: first
+whatever the SOL price, then at the current one); rules and the explanation are built only for a
+signal that is emitted.
 
-``tick(now)`` forgets mints idle for ``idle_ttl_s`` and re-scores the mints whose inputs changed
-outside trades (risk report, pool, curve completion, parameters, tracked wallets). Memory is
-bounded by ``max_live_mints`` (least recently active forgotten first) and each mint's windows
-keep at most ``MAX_WINDOW_S`` seconds.
+``tick(now)`` forgets mints idle for ``idle_ttl_s`` and is a re-score of every live mint at
+``now`` (windows advanced, then scored), computed incrementally: only the mints whose score
+could differ from their last one are scored (non-trade inputs changed, something left one of
+their windows, or a higher SOL price than their last score used), the result being identical
+(``tick(now, full=True)`` is the plain re-score, for reference). Memory is bounded by
+``max_live_mints`` (least recently active forgotten first) and each mint's windows keep at most
+``MAX_WINDOW_S`` seconds.
 """
 
 from __future__ import annotations
@@ -34,6 +38,7 @@ import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import partial
+from heapq import heappop, heappush
 
 from core.market import curve
 from core.programs import LAMPORTS_PER_SOL, WSOL_MINT
@@ -45,8 +50,9 @@ from core.signals.rules import RuleContext
 from core.signals.signal import LIQUIDITY, MOMENTUM, RISK, SMART_BURST, Signal, SignalReason
 from core.signals.state import (
     MintState,
-    depth_1pct_upper_lamports,
     liquidity,
+    liquidity_bounds,
+    liquidity_usd,
     price_impact_pct,
 )
 from core.signals.strength import (
@@ -69,8 +75,28 @@ class EngineStats:
     momentum_scored: int = 0  # trades for which Momentum had to be computed
     liquidity_scored: int = 0  # ... and LiquidityQuality
     signals: int = 0
+    tick_scored: int = 0  # mints re-scored by ticks (the others could not have changed)
     evicted_idle: int = 0
     evicted_cap: int = 0
+
+
+def _price(sol_usd: float) -> float:
+    """The SOL price as liquidity figures use it (not finite or not positive: 0)."""
+    return sol_usd if 0.0 < sol_usd < math.inf else 0.0
+
+
+def _hot_params(p: SignalParams) -> tuple[int, int, float, float, float, float, float, float]:
+    """The parameters every trade reads, unpacked once per trade from one tuple."""
+    return (
+        p.smart_window_s,
+        p.burst_min_wallets,
+        p.min_strength,
+        p.realert_step,
+        p.weight_smart_burst,
+        p.weight_momentum,
+        p.weight_liquidity,
+        p.weight_risk,
+    )
 
 
 class SignalEngine:
@@ -81,11 +107,20 @@ class SignalEngine:
         sol_usd: Callable[[], float],
     ) -> None:
         self._params = params
+        self._hot = _hot_params(params)
         self._smart = smart_wallets
         self._sol_usd = sol_usd
         self._mints: dict[str, MintState] = {}  # order: least recently active first
-        self._dirty: set[str] = set()
+        self._dirty: set[str] = set()  # non-trade inputs changed since the mint's last score
         self._now = 0
+        # tick bookkeeping (see tick): how many ticks ran, the last one's time, a queue of
+        # (time a mint's windows may change, mint) and the mints whose last score used the SOL
+        # price (mint -> that price)
+        self._ticks = 0
+        self._tick_now = -1
+        self._changes: list[tuple[float, str]] = []
+        self._sol_dependent: dict[str, float] = {}
+        self._first_window_s = min(params.window_lengths_s)
         # RiskAssessment (immutable) without a report, by (dev sold, creator known); per params.
         self._risk_without_report: dict[tuple[bool, bool], RiskAssessment] = {}
         self.stats = EngineStats()
@@ -104,9 +139,12 @@ class SignalEngine:
         O(live mints); window sums are rebuilt from the kept logs when the window set changes.
         """
         self._params = params
+        self._hot = _hot_params(params)
+        self._first_window_s = min(params.window_lengths_s)
         self._risk_without_report.clear()
         lengths = params.window_lengths_s
         for st in self._mints.values():
+            self._sync_windows(st)  # rebuilt at the clock the last tick gave every mint
             st.windows.set_lengths(lengths)
             st.windows.alpha = params.momentum_ewma_alpha
             st.risk_cache = None
@@ -126,7 +164,10 @@ class SignalEngine:
 
     def windows(self, mint: str) -> MintWindows | None:
         st = self._mints.get(mint)
-        return st.windows if st is not None else None
+        if st is None:
+            return None
+        self._sync_windows(st)
+        return st.windows
 
     # -- state -----------------------------------------------------------------------------------
 
@@ -135,12 +176,19 @@ class SignalEngine:
             self._now = t
         return self._now
 
+    def _sync_windows(self, st: MintState) -> None:
+        """Advance a mint's windows to the last tick's time if it was live then: a tick moves
+        every live mint's window clock, lazily (see ``tick``)."""
+        if st.born_tick < self._ticks:
+            st.windows.advance(self._tick_now)
+
     def _touch(self, mint: str) -> MintState:
         """The mint's state, created if new, moved to the most-recently-active end."""
         st = self._mints.pop(mint, None)
         if st is None:
             p = self._params
-            st = MintState(mint, MintWindows(p.window_lengths_s, p.momentum_ewma_alpha), self._now)
+            windows = MintWindows(p.window_lengths_s, p.momentum_ewma_alpha)
+            st = MintState(mint, windows, self._now, self._ticks)
             self._mints[mint] = st
             self._enforce_cap()
         else:
@@ -159,6 +207,7 @@ class SignalEngine:
     def _forget(self, mint: str) -> None:
         del self._mints[mint]
         self._dirty.discard(mint)
+        self._sol_dependent.pop(mint, None)  # its queued window changes are dropped when due
 
     # -- inputs ----------------------------------------------------------------------------------
 
@@ -171,6 +220,7 @@ class SignalEngine:
             st.vsol = curve.INITIAL_VIRTUAL_SOL_RESERVES_LAMPORTS
             st.vtok = curve.INITIAL_VIRTUAL_TOKEN_RESERVES_RAW
         st.risk_cache = None
+        self._dirty.add(record.mint)  # creator known (risk), reserves: scored at the next tick
 
     def on_complete(self, record: CurveCompleteRecord) -> None:
         """The curve is complete: no liquidity until the pool is known."""
@@ -243,6 +293,8 @@ class SignalEngine:
         w = st.windows
         if t is None:
             t = self._now
+        elif t < self._tick_now and st.born_tick < self._ticks:
+            t = self._tick_now  # the last tick moved this mint's window clock (lazily) to here
         if st.burst_active:
             p = self._params
             w.advance(t)
@@ -256,10 +308,25 @@ class SignalEngine:
             trade.price_sol,
             is_buy and trader in self._smart,
         )
+        # A new bucket leaves the shortest window first; only a mint whose windows held nothing
+        # older (idle for a while, or new) moves its next window change earlier.
+        change_s = second + self._first_window_s
+        if change_s < st.pending_change_s:
+            st.pending_change_s = change_s
+            heappush(self._changes, (change_s, mint))
         return self._score(st, second)
 
-    def tick(self, now: int) -> list[Signal]:
-        """Forget idle mints, then re-score the mints whose non-trade inputs changed."""
+    def tick(self, now: int, *, full: bool = False) -> list[Signal]:
+        """Forget idle mints, then re-score every live mint at ``now``: the signals to emit.
+
+        Only the mints whose score could differ from their last one are actually re-scored (the
+        others would emit nothing and change nothing): those whose non-trade inputs changed
+        (mint launch, risk report, pool, curve completion, parameters, tracked wallets), those
+        with something leaving one of their windows by ``now`` (a queue ordered by that time),
+        and those whose last score used a lower SOL price than now (Strength only grows with
+        it). The others' window clocks move to ``now`` lazily (a late trade counts at ``now``).
+        ``full=True`` re-scores every live mint, the reference the incremental tick equals.
+        """
         now = self._clock(now)
         cutoff = now - self._params.idle_ttl_s
         idle = []
@@ -272,20 +339,39 @@ class SignalEngine:
         if idle:
             self.stats.evicted_idle += len(idle)
             metrics.MINTS_EVICTED.labels("idle").inc(len(idle))
+        mints = self._mints
+        self._ticks += 1
+        self._tick_now = now
+        due = set(mints) if full else self._dirty
+        queue = self._changes
+        while queue and queue[0][0] <= now:
+            at, mint = heappop(queue)
+            queued = mints.get(mint)
+            if queued is not None and queued.pending_change_s == at:  # else superseded, forgotten
+                queued.pending_change_s = math.inf
+                due.add(mint)
+        if self._sol_dependent and not full:
+            sol_usd = _price(self._sol_usd())
+            due.update(m for m, used in self._sol_dependent.items() if _price(used) < sol_usd)
         signals = []
         p = self._params
-        for mint in sorted(self._dirty):
-            st = self._mints[mint]
-            st.windows.advance(now)
-            if (
-                st.burst_active
-                and st.windows.unique_smart_buyers(p.smart_window_s) < p.burst_min_wallets
-            ):
+        self.stats.tick_scored += len(due)
+        for mint in sorted(due):
+            st = mints[mint]
+            w = st.windows
+            w.advance(now)
+            if st.burst_active and w.unique_smart_buyers(p.smart_window_s) < p.burst_min_wallets:
                 st.burst_active = False
-            signal = self._score(st, max(now, st.windows.now))
+            # Re-scored even when nothing left its windows (a due queue entry can be early):
+            # an unchanged score emits nothing and changes nothing.
+            signal = self._score(st, max(now, w.now))
             if signal is not None:
                 signals.append(signal)
-        self._dirty.clear()
+            change_s = w.next_change_s()
+            if change_s < st.pending_change_s:
+                st.pending_change_s = change_s
+                heappush(queue, (change_s, mint))
+        self._dirty = set()
         metrics.LIVE_MINTS.set(len(self._mints))
         return signals
 
@@ -304,41 +390,64 @@ class SignalEngine:
                 st.risk_cache = assess(st.risk, st.dev_sold, st.creator is not None, self._params)
         return st.risk_cache
 
+    def _unpriced(self, st: MintState) -> None:
+        """The mint's last score did not depend on the SOL price (no signal whatever it is)."""
+        if st.sol_usd_used is not None:
+            st.sol_usd_used = None
+            del self._sol_dependent[st.mint]
+
     def _score(self, st: MintState, now: int) -> Signal | None:
         p = self._params
         w = st.windows
-        sw = p.smart_window_s
+        sw, burst_min_wallets, min_strength, realert_step, w_sb, w_mom, w_liq, w_risk = self._hot
         smart_buyers, smart_lamports = w.smart_totals(sw)
-        burst_now = smart_buyers >= p.burst_min_wallets
+        burst_now = smart_buyers >= burst_min_wallets
         started = burst_now and not st.burst_active
         st.burst_active = burst_now
         last = st.last_emitted
         new_burst = started and last is not None
-        threshold = p.min_strength if last is None or new_burst else last + p.realert_step
+        threshold = min_strength if last is None or new_burst else last + realert_step
         risk = st.risk_cache or self._risk(st)
         cached_buyers, cached_lamports, sb = st.sb_cache
         if cached_buyers != smart_buyers or cached_lamports != smart_lamports:
             sb = smart_burst(smart_lamports, smart_buyers, p.smart_k)
             st.sb_cache = (smart_buyers, smart_lamports, sb)
-        base = p.weight_smart_burst * sb + p.weight_risk * risk.score
+        base = w_sb * sb + w_risk * risk.score
         # Upper bounds of Strength with the components not yet computed at their maximum (3):
         # below the threshold (with a margin for float rounding) nothing can be emitted.
         floor = threshold - _EPS
-        w_liq = p.weight_liquidity
-        if base + 3.0 * (p.weight_momentum + w_liq) < floor:
+        if base + 3.0 * (w_mom + w_liq) < floor:
+            if st.sol_usd_used is not None:
+                self._unpriced(st)
+            return None
+        # LiquidityQuality is monotone in liquidity, impact and depth: bounded from a lower bound
+        # of the impact and an upper bound of the depth (cheap), first with its liquidity term at
+        # its most (whatever the SOL price), then from the exact liquidity, it rules most trades
+        # out before Momentum, the dearer component, is computed.
+        reserve, impact_lower, depth_upper = liquidity_bounds(st, p.impact_size_lamports)
+        # impact and depth terms (liquidity 0 scores 0) plus the liquidity term at most (1); summed
+        # in another order than liquidity_quality's: equal up to rounding, far below _EPS
+        lq_bound = liquidity_quality(0.0, impact_lower, depth_upper, p) + (1.0 if reserve else 0.0)
+        if base + 3.0 * w_mom + w_liq * lq_bound < floor:
+            if st.sol_usd_used is not None:
+                self._unpriced(st)
+            return None
+        sol_usd = self._sol_usd()
+        if st.sol_usd_used != sol_usd:  # this score depends on the SOL price (see tick)
+            st.sol_usd_used = sol_usd
+            self._sol_dependent[st.mint] = sol_usd
+        usd = liquidity_usd(reserve, sol_usd)
+        lq_bound = liquidity_quality(usd, impact_lower, depth_upper, p)
+        if base + 3.0 * w_mom + w_liq * lq_bound < floor:
             return None
         stats = self.stats
         stats.momentum_scored += 1
         r1, r5, volume_1m, volume_5m = w.momentum_inputs(60, 300)
         mom = momentum_of(r1, r5, volume_1m, volume_5m, w.return_mean, w.return_var, p)
-        # LiquidityQuality = liq + impact + depth terms, each <= 1; the depth term is bounded
-        # cheaply (no square root, no SOL price), the other two at 1.
-        depth_term = depth_1pct_upper_lamports(st) / p.depth_full_lamports
-        lq_bound = 2.0 + (depth_term if depth_term < 1.0 else 1.0)
-        if base + p.weight_momentum * mom + w_liq * lq_bound < floor:
+        if base + w_mom * mom + w_liq * lq_bound < floor:
             return None
         stats.liquidity_scored += 1
-        liq = liquidity(st, p.impact_size_lamports, self._sol_usd())
+        liq = liquidity(st, p.impact_size_lamports, sol_usd)
         lq = liquidity_quality(liq.usd, liq.impact_pct, liq.depth_lamports, p)
         strength = combine(sb, mom, lq, risk.score, p)
         if strength < threshold:

@@ -15,6 +15,7 @@ class MintState:
     """Everything the engine knows about one live mint."""
 
     __slots__ = (
+        "born_tick",
         "burst_active",
         "creator",
         "dev_sold",
@@ -22,6 +23,7 @@ class MintState:
         "last_emitted",
         "mint",
         "on_curve",
+        "pending_change_s",
         "pool",
         "real_sol",
         "risk",
@@ -29,13 +31,14 @@ class MintState:
         "sb_cache",
         "sequence",
         "sol_res",
+        "sol_usd_used",
         "token_res",
         "vsol",
         "vtok",
         "windows",
     )
 
-    def __init__(self, mint: str, windows: MintWindows, now: int) -> None:
+    def __init__(self, mint: str, windows: MintWindows, now: int, born_tick: int = 0) -> None:
         self.mint = mint
         self.windows = windows
         self.creator: str | None = None
@@ -55,6 +58,12 @@ class MintState:
         self.burst_active = False
         # (smart buyers, smart lamports, SmartBurst): SmartBurst of the last scored smart totals
         self.sb_cache: tuple[int, int, float] = (-1, -1, 0.0)
+        # For the engine's tick (see SignalEngine.tick): how many ticks preceded this state; the
+        # time of its earliest entry in the engine's window-change queue (never after its
+        # windows' next change); the SOL price its last score used (None: did not use one).
+        self.born_tick = born_tick
+        self.pending_change_s = math.inf
+        self.sol_usd_used: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,17 +113,44 @@ def price_impact_pct(st: MintState, size_lamports: int) -> float:
 _DEPTH_1PCT_RATIO_UPPER = 0.0049876
 
 
-def depth_1pct_upper_lamports(st: MintState) -> float:
-    """An upper bound of ``liquidity(st, ...).depth_lamports``, without the integer square root.
+def liquidity_bounds(st: MintState, impact_size_lamports: int) -> tuple[int, float, float]:
+    """``liquidity(st, impact_size_lamports, ...)`` cheaply, and whatever the SOL price: the SOL
+    reserve its ``usd`` is twice the value of (see ``liquidity_usd``), a lower bound of its
+    ``impact_pct`` and an upper bound of its ``depth_lamports`` (no quote maths, no square root).
+    LiquidityQuality is monotone in each, so these give an upper bound of it.
 
-    ``amm.depth_1pct_lamports(Q)`` (no fee) is the smallest ``x`` with ``(Q + x)² >= 1.01·Q²``
-    up to integer rounding, so ``x <= Q·(√1.01 - 1) + 2``; the same reserve ``Q`` as
-    ``liquidity`` (curve virtual SOL, or pool SOL), 0 when that has none.
+    Both curve and pool are constant-product over the same SOL reserve ``Q`` as ``liquidity``
+    uses (curve virtual SOL, or pool SOL), without fee:
+
+    - a buy of ``x`` fills at least ``(Q + x) / Q`` times spot (the tokens out are floored), so
+      its impact is at least ``100·x / Q`` %; ``1e-9`` % is taken off for float rounding;
+    - ``amm.depth_1pct_lamports(Q)`` is the smallest ``x`` with ``(Q + x)² >= 1.01·Q²`` up to
+      integer rounding, so ``x <= Q·(√1.01 - 1) + 2``.
     """
     if st.on_curve:
         if st.vsol > 0 and st.vtok > 0:
-            return st.vsol * _DEPTH_1PCT_RATIO_UPPER + 3.0
-        return 0.0
-    if st.sol_res > 0 and st.token_res > 0:
-        return st.sol_res * _DEPTH_1PCT_RATIO_UPPER + 3.0
-    return 0.0
+            return (
+                st.real_sol,
+                100.0 * impact_size_lamports / st.vsol - _IMPACT_ROUNDING_PCT,
+                st.vsol * _DEPTH_1PCT_RATIO_UPPER + 3.0,
+            )
+    elif st.sol_res > 0 and st.token_res > 0:
+        return (
+            st.sol_res,
+            100.0 * impact_size_lamports / st.sol_res - _IMPACT_ROUNDING_PCT,
+            st.sol_res * _DEPTH_1PCT_RATIO_UPPER + 3.0,
+        )
+    return 0, math.inf, 0.0
+
+
+def liquidity_usd(reserve_lamports: int, sol_usd: float) -> float:
+    """``liquidity(...).usd`` from the reserve ``liquidity_bounds`` gives (``inf`` for a negative
+    one, which ``liquidity`` refuses: malformed input)."""
+    if not (math.isfinite(sol_usd) and sol_usd > 0):
+        sol_usd = 0.0
+    if reserve_lamports < 0:
+        return math.inf
+    return amm.liquidity_usd(reserve_lamports, sol_usd)
+
+
+_IMPACT_ROUNDING_PCT = 1e-9

@@ -77,17 +77,20 @@ def momentum(z1: float, z5: float, accel: float, p: SignalParams) -> float:
 
 
 def liquidity_quality(
-    liquidity_usd: float, impact_pct: float, depth_1pct_lamports: int, p: SignalParams
+    liquidity_usd: float, impact_pct: float, depth_1pct_lamports: float, p: SignalParams
 ) -> float:
+    # Each term is ``_clamp(x, 0.0, 1.0)``, inlined (the same operations: the same value); the
+    # engine calls this on most trades, as a bound (see ``core.signals.state.liquidity_bounds``).
     if liquidity_usd <= p.liquidity_floor_usd:
         liq = 0.0
     else:
         floor = max(p.liquidity_floor_usd, 1e-9)
-        liq = _clamp(
-            math.log10(liquidity_usd / floor) / math.log10(p.liquidity_full_usd / floor), 0.0, 1.0
-        )
-    imp = _clamp(1.0 - impact_pct / p.impact_max_pct, 0.0, 1.0)
-    depth = _clamp(depth_1pct_lamports / p.depth_full_lamports, 0.0, 1.0)
+        x = math.log10(liquidity_usd / floor) / math.log10(p.liquidity_full_usd / floor)
+        liq = 0.0 if x != x or x < 0.0 else 1.0 if x > 1.0 else x
+    x = 1.0 - impact_pct / p.impact_max_pct
+    imp = 0.0 if x != x or x < 0.0 else 1.0 if x > 1.0 else x
+    x = depth_1pct_lamports / p.depth_full_lamports
+    depth = 0.0 if x != x or x < 0.0 else 1.0 if x > 1.0 else x
     return liq + imp + depth
 
 

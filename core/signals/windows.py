@@ -2,17 +2,21 @@
 
 A ``MintWindows`` keeps, for the last ``MAX_WINDOW_S`` seconds of one mint:
 
-- one *bucket* per second that had trades (buys, sells, SOL in, SOL out, first and last price),
-  in parallel ``array`` columns (8 bytes a value, no object per bucket);
+- one *bucket* per second that had trades, in parallel ``array`` columns (8 bytes a value, no
+  object per bucket): its second, its last price, and the running totals of buys, sells, SOL in
+  and SOL out *through* that bucket (prefix sums since the aggregate started);
 - a *buyer log*: one entry each time a wallet's last-buy second changes, and ``last_buy``
   (wallet -> last second it bought);
 - a *smart log*: every buy by a tracked wallet (second, wallet, lamports, and whether the entry
   moved that wallet's last-smart-buy second).
 
-Each tracked window length ``w`` has a start index into each log and running sums. Advancing the
-clock moves the start indexes past entries with ``second <= now - w`` and subtracts them, so every
-entry is added once and removed once per window: O(windows) amortised per event. A window covers
-the seconds ``(now - w, now]``.
+Each tracked window length ``w`` has a start index into each log. A window's sum is the running
+total minus what left it: the prefix sums of the bucket just before its start (or of the last
+bucket compacted away). Advancing the clock moves the start indexes past entries with
+``second <= now - w`` (the smart log also subtracts what leaves, and both logs count unique
+buyers out), so every entry is passed once per window: O(windows) amortised per event. Every log
+entry has a bucket at its second, so a window none of whose buckets left needs no other test.
+A window covers the seconds ``(now - w, now]``.
 
 Unique counts are exact: a wallet counts in window ``w`` while its *last* buy second is inside it.
 Adding a buy increments the count only when the wallet's previous last buy had left the window; an
@@ -31,6 +35,7 @@ then one zero return per skipped quiet minute (at most ``_MAX_QUIET_MINUTES``).
 
 from __future__ import annotations
 
+import math
 from array import array
 from collections.abc import Iterable
 
@@ -43,12 +48,12 @@ class MintWindows:
     """Sliding-window aggregates of one mint. Times are unix seconds; money is lamports."""
 
     __slots__ = (
-        "_b_buys", "_b_close", "_b_in", "_b_open", "_b_out", "_b_sec", "_b_sells", "_b_start",
-        "_buys", "_cur_minute", "_gone_buys", "_gone_in", "_gone_out", "_gone_sells",
-        "_gone_smart_sol", "_idx", "_last_buy", "_last_smart", "_lengths", "_minute_close",
-        "_prev_minute_close", "_ref_price", "_s_first", "_s_lamports", "_s_sec", "_s_start",
+        "_b_close", "_b_sec", "_b_start", "_base_buys", "_base_close", "_base_in", "_base_out",
+        "_base_sells", "_buys", "_c_buys", "_c_in", "_c_out", "_c_sells", "_cur_minute",
+        "_first_price", "_gone_smart_sol", "_idx", "_last_buy", "_last_smart", "_lengths",
+        "_minute_close", "_prev_minute_close", "_s_first", "_s_lamports", "_s_sec", "_s_start",
         "_s_wallet", "_sells", "_smart_sol", "_smart_uniq", "_sol_in", "_sol_out", "_u_sec",
-        "_u_start", "_u_wallet", "_uniq", "alpha", "last_price", "now", "return_mean",
+        "_u_start", "_u_wallet", "_uniq", "_uniq_all", "alpha", "last_price", "now", "return_mean",
         "return_samples", "return_var",
     )  # fmt: skip
 
@@ -62,12 +67,13 @@ class MintWindows:
         self.now = -1
         self.last_price = 0.0
         self._b_sec = array("q")
-        self._b_buys = array("q")
-        self._b_sells = array("q")
-        self._b_in = array("q")
-        self._b_out = array("q")
-        self._b_open = array("d")
         self._b_close = array("d")
+        # Prefix sums through each bucket (the running totals right after its last trade).
+        self._c_buys = array("q")
+        self._c_sells = array("q")
+        self._c_in = array("q")
+        self._c_out = array("q")
+        self._first_price: float | None = None  # the reference of a window nothing has left yet
         self._last_buy: dict[str, int] = {}
         self._u_wallet: list[str] = []
         self._u_sec = array("q")
@@ -89,16 +95,17 @@ class MintWindows:
         self._b_start = [0] * n
         self._u_start = [0] * n
         self._s_start = [0] * n
-        # Running totals of everything kept; a window's sum is the total minus what left it.
+        # Running totals since the aggregate started; a window's sum is the total minus what left
+        # it: for buckets, the prefix sums of the newest bucket that left it (the one before its
+        # start), or the base (those of the last bucket compacted away) when that is gone too.
         self._buys = self._sells = self._sol_in = self._sol_out = self._smart_sol = 0
-        self._gone_buys = [0] * n
-        self._gone_sells = [0] * n
-        self._gone_in = [0] * n
-        self._gone_out = [0] * n
+        self._base_buys = self._base_sells = self._base_in = self._base_out = 0
+        self._base_close: float | None = None  # None: no bucket compacted away
         self._gone_smart_sol = [0] * n
+        # Unique buyers of window i: _uniq_all (buyers that entered every window) + _uniq[i].
+        self._uniq_all = 0
         self._uniq = [0] * n
         self._smart_uniq = [0] * n
-        self._ref_price: list[float | None] = [None] * n
 
     @property
     def lengths_s(self) -> tuple[int, ...]:
@@ -106,13 +113,15 @@ class MintWindows:
 
     # -- clock ---------------------------------------------------------------------------------
 
-    def advance(self, now: int) -> None:
-        """Move the clock to ``now`` (never backwards) and drop what left each window."""
+    def advance(self, now: int) -> bool:
+        """Move the clock to ``now`` (never backwards) and drop what left each window.
+
+        True when something left a window (so window values may have changed).
+        """
         if now <= self.now:
-            return
+            return False
         self.now = now
-        lengths = self._lengths
-        last = len(lengths) - 1
+        changed = False
         b_sec = self._b_sec
         u_sec = self._u_sec
         s_sec = self._s_sec
@@ -122,24 +131,19 @@ class MintWindows:
         b_start = self._b_start
         u_start = self._u_start
         s_start = self._s_start
-        for i in range(last + 1):
-            cutoff = now - lengths[i]
+        last = len(b_start) - 1
+        for i, length in enumerate(self._lengths):
+            cutoff = now - length
             j = b_start[i]
-            if j < nb and b_sec[j] <= cutoff:
-                b_buys, b_sells, b_in, b_out = self._b_buys, self._b_sells, self._b_in, self._b_out
-                buys = sells = sol_in = sol_out = 0
-                while j < nb and b_sec[j] <= cutoff:
-                    buys += b_buys[j]
-                    sells += b_sells[j]
-                    sol_in += b_in[j]
-                    sol_out += b_out[j]
-                    j += 1
-                self._ref_price[i] = self._b_close[j - 1]
-                b_start[i] = j
-                self._gone_buys[i] += buys
-                self._gone_sells[i] += sells
-                self._gone_in[i] += sol_in
-                self._gone_out[i] += sol_out
+            # Every buyer / smart entry has a bucket at its second, so nothing left the window
+            # unless its oldest bucket did: one test per window on most calls.
+            if j >= nb or b_sec[j] > cutoff:
+                continue
+            changed = True
+            j += 1
+            while j < nb and b_sec[j] <= cutoff:
+                j += 1
+            b_start[i] = j
             j = u_start[i]
             if j < nu and u_sec[j] <= cutoff:
                 last_buy = self._last_buy
@@ -174,27 +178,46 @@ class MintWindows:
                 self._smart_uniq[i] -= gone
                 self._gone_smart_sol[i] += lamports
                 s_start[i] = j
-        kb, ku, ks = b_start[last], u_start[last], s_start[last]
-        if (
-            (kb >= _COMPACT_MIN and 2 * kb >= nb)
-            or (ku >= _COMPACT_MIN and 2 * ku >= nu)
-            or (ks >= _COMPACT_MIN and 2 * ks >= ns)
-        ):
-            self._compact()
+            if i == last:  # entries only die when they leave the longest window
+                kb, ku, ks = b_start[last], u_start[last], s_start[last]
+                if (
+                    (kb >= _COMPACT_MIN and 2 * kb >= nb)
+                    or (ku >= _COMPACT_MIN and 2 * ku >= nu)
+                    or (ks >= _COMPACT_MIN and 2 * ks >= ns)
+                ):
+                    self._compact()
+        return changed
+
+    def next_change_s(self) -> float:
+        """The first clock time at which something leaves a window (``math.inf``: never, no
+        trade is kept): advancing to an earlier time changes nothing."""
+        b_sec = self._b_sec
+        nb = len(b_sec)
+        first = math.inf
+        for start, length in zip(self._b_start, self._lengths, strict=True):
+            if start < nb:
+                at = b_sec[start] + length
+                if at < first:
+                    first = at
+        return first
 
     def _compact(self) -> None:
         """Forget entries that left the longest window once they are half of a log."""
         last = len(self._lengths) - 1
         k = self._b_start[last]
         if k >= _COMPACT_MIN and 2 * k >= len(self._b_sec):
+            # Prefix sums stay absolute: the last bucket dropped is the base of what remains.
+            k1 = k - 1
+            self._base_buys, self._base_sells = self._c_buys[k1], self._c_sells[k1]
+            self._base_in, self._base_out = self._c_in[k1], self._c_out[k1]
+            self._base_close = self._b_close[k1]
             for col in (
                 self._b_sec,
-                self._b_buys,
-                self._b_sells,
-                self._b_in,
-                self._b_out,
-                self._b_open,
                 self._b_close,
+                self._c_buys,
+                self._c_sells,
+                self._c_in,
+                self._c_out,
             ):
                 del col[:k]
             self._b_start = [j - k for j in self._b_start]
@@ -236,40 +259,46 @@ class MintWindows:
             self._fold_minute(second, price_sol)
         else:
             self._minute_close = price_sol
-        b_sec = self._b_sec
-        new_bucket = not b_sec or b_sec[-1] != second
-        if new_bucket:
-            b_sec.append(second)
-            self._b_open.append(price_sol)
-            self._b_close.append(price_sol)
-        else:
-            self._b_close[-1] = price_sol
         self.last_price = price_sol
         if is_buy:
-            if new_bucket:
-                self._b_buys.append(1)
-                self._b_sells.append(0)
-                self._b_in.append(sol_lamports)
-                self._b_out.append(0)
-            else:
-                self._b_buys[-1] += 1
-                self._b_in[-1] += sol_lamports
             self._buys += 1
             self._sol_in += sol_lamports
+        else:
+            self._sells += 1
+            self._sol_out += sol_lamports
+        b_sec = self._b_sec
+        if b_sec and b_sec[-1] == second:  # the second's bucket: its prefix sums move up
+            self._b_close[-1] = price_sol
+            if is_buy:
+                self._c_buys[-1] = self._buys
+                self._c_in[-1] = self._sol_in
+            else:
+                self._c_sells[-1] = self._sells
+                self._c_out[-1] = self._sol_out
+        else:
+            if self._first_price is None:
+                self._first_price = price_sol
+            b_sec.append(second)
+            self._b_close.append(price_sol)
+            self._c_buys.append(self._buys)
+            self._c_sells.append(self._sells)
+            self._c_in.append(self._sol_in)
+            self._c_out.append(self._sol_out)
+        if is_buy:
             last_buy = self._last_buy
             prev = last_buy.get(wallet)
             if prev != second:
                 last_buy[wallet] = second
                 self._u_wallet.append(wallet)
                 self._u_sec.append(second)
-                uniq = self._uniq
-                if prev is None:
-                    for i in range(len(uniq)):
-                        uniq[i] += 1
+                lengths = self._lengths
+                if prev is None or second - prev >= lengths[-1]:
+                    self._uniq_all += 1  # a new buyer, or one back after every window
                 else:
                     gap = second - prev
+                    uniq = self._uniq
                     # lengths ascend: the buyer re-enters each window no longer than the gap
-                    for i, length in enumerate(self._lengths):
+                    for i, length in enumerate(lengths):
                         if length > gap:
                             break
                         uniq[i] += 1
@@ -294,17 +323,6 @@ class MintWindows:
                 self._s_lamports.append(sol_lamports)
                 self._s_first.append(1 if first else 0)
                 self._smart_sol += sol_lamports
-        else:
-            if new_bucket:
-                self._b_buys.append(0)
-                self._b_sells.append(1)
-                self._b_in.append(0)
-                self._b_out.append(sol_lamports)
-            else:
-                self._b_sells[-1] += 1
-                self._b_out[-1] += sol_lamports
-            self._sells += 1
-            self._sol_out += sol_lamports
         return second
 
     def _fold_minute(self, second: int, price_sol: float) -> None:
@@ -335,20 +353,23 @@ class MintWindows:
             raise ValueError(f"window lengths must be in [1, {MAX_WINDOW_S}] s, got {lengths}")
         if lengths == self._lengths:
             return
-        buckets = list(
-            zip(
-                self._b_sec,
-                self._b_buys,
-                self._b_sells,
-                self._b_in,
-                self._b_out,
-                self._b_open,
-                self._b_close,
-                strict=True,
-            )
+        # Buckets: only those still in the longest window are kept; the last one dropped is the
+        # base of what remains (prefix sums are absolute, so the totals stay as they are).
+        kb = self._b_start[-1]
+        if kb > 0:
+            k1 = kb - 1
+            self._base_buys, self._base_sells = self._c_buys[k1], self._c_sells[k1]
+            self._base_in, self._base_out = self._c_in[k1], self._c_out[k1]
+            self._base_close = self._b_close[k1]
+        base = (self._base_buys, self._base_sells, self._base_in, self._base_out, self._base_close)
+        totals = (self._buys, self._sells, self._sol_in, self._sol_out)
+        b_sec, b_close = self._b_sec[kb:], self._b_close[kb:]
+        c_buys, c_sells, c_in, c_out = (
+            self._c_buys[kb:],
+            self._c_sells[kb:],
+            self._c_in[kb:],
+            self._c_out[kb:],
         )
-        live_b = buckets[self._b_start[-1] :]
-        ref_oldest = self._ref_price[-1]
         buyers = list(zip(self._u_sec, self._u_wallet, strict=True))[self._u_start[-1] :]
         smart = list(
             zip(self._s_sec, self._s_wallet, self._s_lamports, self._s_first, strict=True)
@@ -356,23 +377,15 @@ class MintWindows:
         self._lengths = lengths
         self._idx = {w: i for i, w in enumerate(lengths)}
         self._reset_sums()
-        self._buys = sum(b[1] for b in live_b)
-        self._sells = sum(b[2] for b in live_b)
-        self._sol_in = sum(b[3] for b in live_b)
-        self._sol_out = sum(b[4] for b in live_b)
+        self._buys, self._sells, self._sol_in, self._sol_out = totals
+        self._base_buys, self._base_sells, self._base_in, self._base_out, self._base_close = base
         self._smart_sol = sum(e[2] for e in smart)
         now = self.now
         # Logs keep only MAX_WINDOW_S seconds, so a longer window than before starts partial.
         for i, w in enumerate(lengths):
             cutoff = now - w
-            start = next((j for j, b in enumerate(live_b) if b[0] > cutoff), len(live_b))
+            start = next((j for j, sec in enumerate(b_sec) if sec > cutoff), len(b_sec))
             self._b_start[i] = start
-            self._ref_price[i] = live_b[start - 1][6] if start > 0 else ref_oldest
-            for b in live_b[:start]:
-                self._gone_buys[i] += b[1]
-                self._gone_sells[i] += b[2]
-                self._gone_in[i] += b[3]
-                self._gone_out[i] += b[4]
             u_start = next((j for j, e in enumerate(buyers) if e[0] > cutoff), len(buyers))
             self._u_start[i] = u_start
             self._uniq[i] = sum(1 for s, wal in buyers[u_start:] if self._last_buy[wal] == s)
@@ -382,13 +395,8 @@ class MintWindows:
             for s, wal, _, first in smart[s_start:]:
                 if first and self._last_smart[wal] == s:
                     self._smart_uniq[i] += 1
-        self._b_sec = array("q", (b[0] for b in live_b))
-        self._b_buys = array("q", (b[1] for b in live_b))
-        self._b_sells = array("q", (b[2] for b in live_b))
-        self._b_in = array("q", (b[3] for b in live_b))
-        self._b_out = array("q", (b[4] for b in live_b))
-        self._b_open = array("d", (b[5] for b in live_b))
-        self._b_close = array("d", (b[6] for b in live_b))
+        self._b_sec, self._b_close = b_sec, b_close
+        self._c_buys, self._c_sells, self._c_in, self._c_out = c_buys, c_sells, c_in, c_out
         self._u_sec = array("q", (e[0] for e in buyers))
         self._u_wallet = [e[1] for e in buyers]
         self._s_sec = array("q", (e[0] for e in smart))
@@ -398,28 +406,35 @@ class MintWindows:
 
     # -- reads (window_s must be one of the tracked lengths) -----------------------------------
 
+    def _gone(self, i: int) -> tuple[int, int, int, int]:
+        """(buys, sells, SOL in, SOL out) that left window ``i``."""
+        k = self._b_start[i] - 1
+        if k < 0:
+            return self._base_buys, self._base_sells, self._base_in, self._base_out
+        return self._c_buys[k], self._c_sells[k], self._c_in[k], self._c_out[k]
+
     def buys(self, window_s: int) -> int:
-        return self._buys - self._gone_buys[self._idx[window_s]]
+        return self._buys - self._gone(self._idx[window_s])[0]
 
     def sells(self, window_s: int) -> int:
-        return self._sells - self._gone_sells[self._idx[window_s]]
+        return self._sells - self._gone(self._idx[window_s])[1]
 
     def sol_in_lamports(self, window_s: int) -> int:
-        return self._sol_in - self._gone_in[self._idx[window_s]]
+        return self._sol_in - self._gone(self._idx[window_s])[2]
 
     def sol_out_lamports(self, window_s: int) -> int:
-        return self._sol_out - self._gone_out[self._idx[window_s]]
+        return self._sol_out - self._gone(self._idx[window_s])[3]
 
     def net_flow_lamports(self, window_s: int) -> int:
-        i = self._idx[window_s]
-        return (self._sol_in - self._gone_in[i]) - (self._sol_out - self._gone_out[i])
+        _, _, gone_in, gone_out = self._gone(self._idx[window_s])
+        return (self._sol_in - gone_in) - (self._sol_out - gone_out)
 
     def volume_lamports(self, window_s: int) -> int:
-        i = self._idx[window_s]
-        return (self._sol_in - self._gone_in[i]) + (self._sol_out - self._gone_out[i])
+        _, _, gone_in, gone_out = self._gone(self._idx[window_s])
+        return (self._sol_in - gone_in) + (self._sol_out - gone_out)
 
     def unique_buyers(self, window_s: int) -> int:
-        return self._uniq[self._idx[window_s]]
+        return self._uniq_all + self._uniq[self._idx[window_s]]
 
     def unique_smart_buyers(self, window_s: int) -> int:
         return self._smart_uniq[self._idx[window_s]]
@@ -432,12 +447,13 @@ class MintWindows:
         return self._return_at(self._idx[window_s])
 
     def _return_at(self, i: int) -> float:
-        ref = self._ref_price[i]
-        if ref is None:
-            start = self._b_start[i]
-            if start >= len(self._b_open):
+        # The reference: the last price of the newest bucket that left the window.
+        k = self._b_start[i] - 1
+        ref = self._b_close[k] if k >= 0 else self._base_close
+        if ref is None:  # nothing left the window yet: the first price seen (None: no trade)
+            ref = self._first_price
+            if ref is None:
                 return 0.0
-            ref = self._b_open[start]
         if ref <= 0.0:
             return 0.0
         return self.last_price / ref - 1.0
@@ -451,16 +467,12 @@ class MintWindows:
         """(return short, return long, volume short, volume long) in one call (hot path)."""
         idx = self._idx
         i, j = idx[short_s], idx[long_s]
-        ref_price = self._ref_price
-        ref_i, ref_j = ref_price[i], ref_price[j]
-        price = self.last_price
-        return (
-            # as _return_at, inlined when the reference price is known and positive
-            price / ref_i - 1.0 if ref_i is not None and ref_i > 0.0 else self._return_at(i),
-            price / ref_j - 1.0 if ref_j is not None and ref_j > 0.0 else self._return_at(j),
-            (self._sol_in - self._gone_in[i]) + (self._sol_out - self._gone_out[i]),
-            (self._sol_in - self._gone_in[j]) + (self._sol_out - self._gone_out[j]),
-        )
+        volume = self._sol_in + self._sol_out
+        _, _, gone_in, gone_out = self._gone(i)
+        volume_short = volume - gone_in - gone_out
+        _, _, gone_in, gone_out = self._gone(j)
+        volume_long = volume - gone_in - gone_out
+        return self._return_at(i), self._return_at(j), volume_short, volume_long
 
     def smart_buys(self, window_s: int) -> list[tuple[str, int]]:
         """Every tracked-wallet buy with ``second > now - window_s`` (window_s <= MAX_WINDOW_S):

@@ -6,9 +6,14 @@ The storage writer maps each record type to one table.
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any, TypeVar
 
 from core.programs import Program
+
+_R = TypeVar("_R")
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,6 +36,43 @@ class TradeRecord:
     real_sol_reserves: int | None = None
     real_token_reserves: int | None = None
     pool: str | None = None  # AMM pool, None while on the bonding curve
+
+
+def _fast_constructor(cls: type[_R]) -> Callable[..., _R]:
+    """A constructor of the frozen slots dataclass ``cls``: same arguments, an equal ``cls``.
+
+    A frozen dataclass's ``__init__`` stores each field through ``object.__setattr__`` (about
+    0.1 us a field, 1.5 us for a ``TradeRecord``). This one fills an unfrozen twin (the same
+    fields, hence the same slots and memory layout) with plain stores, then makes it a ``cls``
+    (``__class__`` assignment, allowed between identical layouts): about 3x faster. The result
+    is a ``cls`` in every respect: frozen, same equality and hash.
+    """
+    fields = dataclasses.fields(cls)  # type: ignore[arg-type]
+    if not all(f.init and f.default_factory is dataclasses.MISSING for f in fields):
+        raise TypeError(f"{cls.__name__}: only plain fields are supported")
+    twin = dataclasses.make_dataclass(
+        f"_{cls.__name__}Twin",
+        [
+            (f.name, f.type)
+            if f.default is dataclasses.MISSING
+            else (f.name, f.type, dataclasses.field(default=f.default))
+            for f in fields
+        ],
+        slots=True,
+    )
+    set_class = object.__setattr__
+
+    def construct(*args: Any) -> _R:
+        obj = twin(*args)
+        set_class(obj, "__class__", cls)
+        return obj
+
+    construct.__doc__ = f"``{cls.__name__}(*args)`` (positional arguments only), faster."
+    return construct
+
+
+new_trade_record: Callable[..., TradeRecord] = _fast_constructor(TradeRecord)
+"""``TradeRecord(*args)`` for the ingestion hot path: positional arguments in field order."""
 
 
 @dataclass(frozen=True, slots=True)
