@@ -428,6 +428,142 @@ class TradeRequestRecord(SQLModel, table=True):
     confirmed_at: datetime | None = _time()
 
 
+class OrderRecord(SQLModel, table=True):
+    """One exit or scaling order of a position (migration 0006): the state machine of
+    ``core.trading.order_store`` (armed -> triggered -> sent -> done | cancelled | failed).
+    Prices are exact fractions: ``ref_lamports`` for ``ref_tokens_raw`` raw units (the entry
+    when attached), ``peak_*`` the trailing stop's highest price. ``trade_key`` is the
+    idempotency key of the current attempt's trade, fixed with ``trade_amount_raw`` when a
+    worker claims the order (``claimed_by`` / ``claimed_until``)."""
+
+    __tablename__ = "orders"
+    __table_args__ = (
+        sa.Index("ix_orders_state_position_id", "state", "position_id"),
+        sa.Index("ix_orders_position_id", "position_id"),
+        sa.Index("ix_orders_user_id", "user_id"),
+    )
+
+    id: int | None = Field(default=None, sa_type=BigIntPK, primary_key=True)
+    user_id: int = Field(sa_type=sa.BigInteger(), foreign_key="users.id", nullable=False)
+    position_id: int = Field(sa_type=sa.BigInteger(), foreign_key="positions.id", nullable=False)
+    wallet: str = _str(nullable=False)
+    mint: str = _str(nullable=False)
+    kind: str = _str(nullable=False)
+    side: str = _str(nullable=False)
+    state: str = _str(nullable=False)
+    oco_group: str | None = _str()
+    threshold_bps: int = Field(nullable=False)
+    activation_bps: int | None = Field(default=None)
+    due_at: datetime | None = _time()
+    amount_basis: str = _str(nullable=False)
+    amount: int = Field(sa_type=sa.BigInteger(), nullable=False)  # bps, or lamports (buys)
+    base_tokens_raw: int = _u64(nullable=False)
+    ref_lamports: int = Field(sa_type=sa.BigInteger(), nullable=False)
+    ref_tokens_raw: int = _u64(nullable=False)
+    peak_lamports: int | None = Field(default=None, sa_type=sa.BigInteger())
+    peak_tokens_raw: int | None = _u64()
+    attempt: int = Field(default=0, nullable=False)
+    trade_key: str | None = _str()
+    trade_amount_raw: int | None = _u64()
+    signature: str | None = _str()
+    reason: str | None = _str()
+    detail: dict[str, Any] = _json(dict)
+    claimed_by: str | None = _str()
+    claimed_until: datetime | None = _time()
+    triggered_at: datetime | None = _time()
+    created_at: datetime = Field(default_factory=utc_now, sa_type=UtcDateTime(), nullable=False)
+    updated_at: datetime = Field(default_factory=utc_now, sa_type=UtcDateTime(), nullable=False)
+    finished_at: datetime | None = _time()
+
+
+class AutoTradeRuleRecord(SQLModel, table=True):
+    """A user's auto-trade rule (migration 0006): 'if Strength >= min_strength and at least
+    min_smart_buyers smart buyers (with one of ``tags``) then buy buy_lamports from wallet, with
+    this TP/SL template'; ``mode`` confirm (ask first) or direct. See
+    ``core.trading.autotrade``."""
+
+    __tablename__ = "autotrade_rules"
+    __table_args__ = (sa.Index("ix_autotrade_rules_user_id", "user_id"),)
+
+    id: int | None = Field(default=None, sa_type=BigIntPK, primary_key=True)
+    user_id: int = Field(sa_type=sa.BigInteger(), foreign_key="users.id", nullable=False)
+    name: str = _str(nullable=False)
+    enabled: bool = Field(default=True, nullable=False)
+    mode: str = _str(nullable=False)
+    min_strength: float = Field(sa_type=sa.Double(), nullable=False)
+    min_smart_buyers: int = Field(nullable=False)
+    tags: list[str] = _json(list)
+    wallet: str = _str(nullable=False)
+    buy_lamports: int = Field(sa_type=sa.BigInteger(), nullable=False)
+    slippage_bps: int | None = Field(default=None)
+    template: dict[str, Any] | None = Field(default=None, sa_type=sa.JSON(), nullable=True)
+    created_at: datetime = Field(default_factory=utc_now, sa_type=UtcDateTime(), nullable=False)
+    updated_at: datetime = Field(default_factory=utc_now, sa_type=UtcDateTime(), nullable=False)
+
+
+class AutoTradeIntentRecord(SQLModel, table=True):
+    """A buy an auto-trade rule decided on for one signal (migration 0006): ``pending`` (confirm
+    mode, waiting for the user) -> ``confirmed`` -> ``executing`` -> ``done`` | ``failed``, or
+    ``cancelled`` / ``expired``. One per rule and mint; ``trade_key`` is its trade's idempotency
+    key."""
+
+    __tablename__ = "autotrade_intents"
+    __table_args__ = (
+        sa.UniqueConstraint("rule_id", "mint"),
+        sa.Index("ix_autotrade_intents_state", "state"),
+        sa.Index("ix_autotrade_intents_user_id", "user_id"),
+    )
+
+    id: int | None = Field(default=None, sa_type=BigIntPK, primary_key=True)
+    rule_id: int = Field(sa_type=sa.BigInteger(), foreign_key="autotrade_rules.id", nullable=False)
+    user_id: int = Field(sa_type=sa.BigInteger(), foreign_key="users.id", nullable=False)
+    mint: str = _str(nullable=False)
+    wallet: str = _str(nullable=False)
+    buy_lamports: int = Field(sa_type=sa.BigInteger(), nullable=False)
+    mode: str = _str(nullable=False)
+    state: str = _str(nullable=False)
+    trade_key: str = Field(sa_type=sa.String(), unique=True, nullable=False)
+    signal_at: int = Field(sa_type=sa.BigInteger(), nullable=False)  # unix s
+    strength: float = Field(sa_type=sa.Double(), nullable=False)
+    detail: dict[str, Any] = _json(dict)
+    position_id: int | None = Field(
+        default=None, sa_type=sa.BigInteger(), foreign_key="positions.id", nullable=True
+    )
+    reason: str | None = _str()
+    claimed_by: str | None = _str()
+    claimed_until: datetime | None = _time()
+    expires_at: datetime = Field(sa_type=UtcDateTime(), nullable=False)
+    created_at: datetime = Field(default_factory=utc_now, sa_type=UtcDateTime(), nullable=False)
+    updated_at: datetime = Field(default_factory=utc_now, sa_type=UtcDateTime(), nullable=False)
+
+
+class UserWalletRecord(SQLModel, table=True):
+    """A user's trading wallet (migration 0007): its address and who signs for it (``backend``
+    keystore | vault | external; ``key_ref`` the Vault transit key name). At most one
+    ``active`` wallet per user (a partial unique index); a replaced wallet stays, inactive
+    (``retired_at``), so positions opened with it keep a known owner."""
+
+    __tablename__ = "user_wallets"
+    __table_args__ = (
+        sa.Index(
+            "ix_user_wallets_user_id_active",
+            "user_id",
+            unique=True,
+            postgresql_where=sa.text("active"),
+            sqlite_where=sa.text("active"),
+        ),
+    )
+
+    id: int | None = Field(default=None, sa_type=BigIntPK, primary_key=True)
+    user_id: int = Field(sa_type=sa.BigInteger(), foreign_key="users.id", nullable=False)
+    address: str = Field(sa_type=sa.String(), unique=True, nullable=False)
+    backend: str = _str(nullable=False)
+    key_ref: str | None = _str()
+    active: bool = Field(default=True, nullable=False)
+    created_at: datetime = Field(default_factory=utc_now, sa_type=UtcDateTime(), nullable=False)
+    retired_at: datetime | None = _time()
+
+
 class AuditLog(SQLModel, table=True):
     """Append-only record of every state change that matters (triggers reject UPDATE/DELETE)."""
 
@@ -460,5 +596,9 @@ TABLES: tuple[type[SQLModel], ...] = (
     AuditLog,
     EngineParams,
     TradeRequestRecord,
+    UserWalletRecord,
+    OrderRecord,
+    AutoTradeRuleRecord,
+    AutoTradeIntentRecord,
 )
 TABLE_NAMES: tuple[str, ...] = tuple(str(t.__tablename__) for t in TABLES)
