@@ -96,7 +96,8 @@ class TelegramEmulator:
     # ---- what the bot did -----------------------------------------------------------------
 
     async def requests(self, method: str | None = None) -> list[dict[str, Any]]:
-        """Every Bot API call the bot made, oldest first (optionally of one method)."""
+        """Every Bot API call the bot made, in the order answered (optionally of one method);
+        each has ``method``, ``params`` and ``at_ms`` (when it arrived, emulator clock)."""
         calls: list[dict[str, Any]] = (await self._post("/requests", {}))["result"]
         return [c for c in calls if method is None or c["method"] == method]
 
@@ -116,11 +117,47 @@ class TelegramEmulator:
             await asyncio.sleep(0.05)
         return got
 
-    async def fail_next(self, method: str, *, times: int = 1, retry_after_s: int = 1) -> None:
-        """The next ``times`` calls of ``method`` answer 429 Too Many Requests."""
-        await self._post(
-            "/failNext", {"method": method, "times": times, "retry_after": retry_after_s}
-        )
+    async def fail_next(
+        self,
+        method: str,
+        *,
+        times: int = 1,
+        retry_after_s: int = 1,
+        error_code: int = 429,
+        description: str | None = None,
+    ) -> None:
+        """The next ``times`` calls of ``method`` answer 429 Too Many Requests (with
+        ``retry_after_s``), or ``error_code`` / ``description`` (e.g. 502 "Bad Gateway")."""
+        body: dict[str, Any] = {
+            "method": method,
+            "times": times,
+            "retry_after": retry_after_s,
+            "error_code": error_code,
+        }
+        if description is not None:
+            body["description"] = description
+        await self._post("/failNext", body)
+
+    async def fail_chat(
+        self,
+        chat_id: int,
+        *,
+        times: int = 1,
+        error_code: int = 403,
+        description: str = "Forbidden: bot was blocked by the user",
+        method: str | None = None,
+    ) -> None:
+        """The next ``times`` calls for ``chat_id`` (of any method, or of ``method``) answer
+        ``error_code`` with ``description`` (a blocked user, a chat that does not exist…)."""
+        body: dict[str, Any] = {
+            "chat_id": chat_id,
+            "times": times,
+            "error_code": error_code,
+            "description": description,
+        }
+        if method is not None:
+            body["method"] = method
+        await self._post("/failChat", body)
 
     async def _post(self, route: str, body: dict[str, Any]) -> Any:
         answer = await self._http.post(route, json=body)

@@ -25,8 +25,15 @@ COMMANDS: tuple[Command, ...] = (
     Command("list", ""),
     Command("import", ""),
     Command("export", "[csv|json]"),
+    Command("feature", "<address> [alias] [tags]", admin=True),
+    Command("unfeature", "<address>", admin=True),
     Command("rules", ""),
     Command("settings", ""),
+    Command("trading", "[on|off|import]"),
+    Command("wallet", ""),
+    Command("buy", "<mint> <SOL>"),
+    Command("sell", "<mint> <percent>"),
+    Command("positions", ""),
     Command("lang", "[en|fr]"),
 )
 
@@ -44,10 +51,17 @@ def describe(name: str, _: Translator) -> str:
         "list": _("My, featured and community wallets, sortable"),
         "import": _("Upload a CSV or JSON wallet list"),
         "export": _("Download my wallets as CSV or JSON"),
+        "feature": _("Admins: put a wallet on the featured list"),
+        "unfeature": _("Admins: take a wallet off the featured list"),
         "rules": _("Signal rules: list, add, enable, disable"),
         "settings": _(
             "Alert filters: min Strength, no mint, no freeze, top10, liquidity, tags, quiet hours"
         ),
         "lang": _("Language: English or French"),
+        "trading": _("Trading: status, turn on (creates a wallet), import a key, turn off"),
+        "wallet": _("Your trading wallet: address, SOL balance, key export"),
+        "buy": _("Buy a token for an amount of SOL"),
+        "sell": _("Sell a share (1-100 %) of a token you hold"),
+        "positions": _("Open positions with PnL, and Sell buttons"),
     }
     return texts[name]

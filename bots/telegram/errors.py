@@ -10,6 +10,7 @@ from aiogram import Router
 from aiogram.types import ErrorEvent
 
 from bots.telegram import metrics
+from bots.telegram.filters import AdminRefused
 from bots.telegram.formatters.errors import internal_error, user_input_error
 from bots.telegram.i18n import normalize_lang
 from core.errors import UserInputError
@@ -42,6 +43,8 @@ def _lang(event: ErrorEvent) -> str:
 async def on_error(event: ErrorEvent, lang: str | None = None) -> bool:
     lang = lang or _lang(event)
     exc = event.exception
+    if isinstance(exc, AdminRefused):  # already answered by the filter
+        return True
     if isinstance(exc, UserInputError):
         metrics.HANDLER_ERRORS.labels(kind="user_input").inc()
         await _answer(event, user_input_error(str(exc), lang))

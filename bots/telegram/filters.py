@@ -11,9 +11,14 @@ from bots.telegram.i18n import Translator
 from core.users.service import UserProfile
 
 
+class AdminRefused(Exception):
+    """Raised by AdminOnly once the refusal is answered: the error handler ends the update
+    quietly, so no other handler (e.g. "unknown command") answers it a second time."""
+
+
 class AdminOnly(Filter):
     """Passes for admins; anyone else is told plainly that the command is for admins, and the
-    update stops here (returns False after answering)."""
+    update stops there (nothing changes, nothing else answers)."""
 
     async def __call__(
         self, event: Message | CallbackQuery, profile: UserProfile | None, _: Translator
@@ -25,4 +30,4 @@ class AdminOnly(Filter):
             await event.answer(text, show_alert=True)
         else:
             await event.answer(text)
-        return False
+        raise AdminRefused

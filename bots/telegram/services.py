@@ -14,11 +14,13 @@ from typing import Self
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bots.telegram.config import BotSettings
+from core.config import Settings
 from core.signals.activity import SmartActivity
 from core.signals.rules_store import RulesStore
 from core.signals.store import SignalStore
 from core.storage.db import create_engine, parse_database_url
 from core.storage.repository import Repository
+from core.trading.service import TradingService
 from core.users.service import UserService
 from core.wallets.registry import WalletRegistry
 
@@ -39,6 +41,7 @@ class BotServices:
     repository: Repository
     clock: Callable[[], datetime] = utc_now
     database_url: str = field(default="", repr=False)
+    trading: TradingService | None = None  # None unless the operator set TRADING_ENABLED
 
     @classmethod
     def create(
@@ -47,9 +50,15 @@ class BotServices:
         settings: BotSettings,
         *,
         clock: Callable[[], datetime] = utc_now,
+        core_settings: Settings | None = None,
     ) -> Self:
+        """``core_settings``: the operator's settings; trading is built only when they enable
+        it (TRADING_ENABLED), and then a missing trading setting is a ``ConfigError``."""
         url = parse_database_url(database_url)
         engine = create_engine(url)
+        trading = None
+        if core_settings is not None and core_settings.trading_enabled:
+            trading = TradingService.from_settings(core_settings, engine=engine)
         return cls(
             engine=engine,
             settings=settings,
@@ -61,7 +70,10 @@ class BotServices:
             repository=Repository(url, engine=engine),
             clock=clock,
             database_url=database_url,
+            trading=trading,
         )
 
     async def aclose(self) -> None:
+        if self.trading is not None:
+            await self.trading.aclose()
         await self.engine.dispose()

@@ -1,7 +1,14 @@
 """A user's alert settings: validated, with defaults, stored as JSON on the user row.
 
 Trading is off by default and is not a setting a user flips here: it is enabled explicitly by
-the trading flow (a later issue) with its own limits and confirmation.
+the trading flow with its own limits and confirmation (``core.trading.user_wallets``, the only
+writer of ``trading_enabled``).
+
+``watched_mints`` are the tokens the user follows (the signal card's Watch button), in the order
+they were added, at most ``MAX_WATCHED_MINTS``. What it means for alerts (for the fan-out): the
+signals and re-scores of a watched mint reach the user even when ``min_strength`` and the risk,
+liquidity and tag filters would hold them back; ``alerts`` off and quiet hours still apply.
+Settings stored before the field existed read as ().
 """
 
 from __future__ import annotations
@@ -11,9 +18,19 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from solders.pubkey import Pubkey
+
 from core.errors import UserInputError
 
 TAG = re.compile(r"^[a-z0-9_-]{1,24}$")
+MAX_WATCHED_MINTS = 100
+
+
+def _is_address(text: str) -> bool:
+    try:
+        return str(Pubkey.from_string(text)) == text
+    except ValueError:
+        return False
 
 
 class SettingError(UserInputError):
@@ -49,6 +66,7 @@ class UserSettings:
     tags: tuple[str, ...] = ()  # only signals with smart buyers carrying one of these tags
     quiet_hours: QuietHours | None = None
     trading_enabled: bool = False  # changed only by the trading flow, never by /settings
+    watched_mints: tuple[str, ...] = ()  # tokens followed from a card's Watch button
     extra: dict[str, Any] = field(default_factory=dict)  # keys a newer version wrote
 
     def __post_init__(self) -> None:
@@ -61,6 +79,20 @@ class UserSettings:
         for tag in self.tags:
             if not TAG.match(tag):
                 raise SettingError("tags", f"{tag!r}", "lowercase letters, digits, _ or -, 1-24")
+        if len(self.watched_mints) > MAX_WATCHED_MINTS:
+            raise SettingError(
+                "watched_mints",
+                f"{len(self.watched_mints)} tokens",
+                f"at most {MAX_WATCHED_MINTS}; un-watch one first",
+            )
+        if len(set(self.watched_mints)) != len(self.watched_mints):
+            raise SettingError("watched_mints", "a token is listed twice", "each token once")
+        for mint in self.watched_mints:
+            if not _is_address(mint):
+                shown = mint if len(mint) <= 48 else mint[:45] + "..."
+                raise SettingError(
+                    "watched_mints", f"{shown!r} is not a token address", "base58 mint addresses"
+                )
         if self.quiet_hours is not None:
             for hour in (self.quiet_hours.start_hour, self.quiet_hours.end_hour):
                 if not 0 <= hour <= 23:
@@ -71,6 +103,7 @@ class UserSettings:
             f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.name != "extra"
         }
         out["tags"] = list(self.tags)
+        out["watched_mints"] = list(self.watched_mints)
         qh = self.quiet_hours
         out["quiet_hours"] = [qh.start_hour, qh.end_hour] if qh else None
         return {**self.extra, **out}
@@ -83,6 +116,8 @@ class UserSettings:
         kwargs: dict[str, Any] = {k: v for k, v in data.items() if k in known}
         if "tags" in kwargs:
             kwargs["tags"] = tuple(kwargs["tags"])
+        if "watched_mints" in kwargs:
+            kwargs["watched_mints"] = tuple(kwargs["watched_mints"] or ())
         if kwargs.get("quiet_hours") is not None:
             start, end = kwargs["quiet_hours"]
             kwargs["quiet_hours"] = QuietHours(int(start), int(end))
@@ -101,5 +136,6 @@ class UserSettings:
 
 
 _EDITABLE = (
-    "alerts, min_strength, no_mint, no_freeze, top10_max_pct, min_liquidity_usd, tags, quiet_hours"
+    "alerts, min_strength, no_mint, no_freeze, top10_max_pct, min_liquidity_usd, tags,"
+    " quiet_hours, watched_mints"
 )

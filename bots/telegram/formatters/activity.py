@@ -14,7 +14,8 @@ Seven columns do not fit a phone's 40 monospace characters, so each fill takes t
 
 Tag emoji: 🐋 whale, ⭐ kol (one per row, whale first). Times are clock times in ``tz``
 (UTC unless given). Without a mint filter the MC column shows the token's symbol instead.
-Rows that would push the message past 4096 characters are left out ("…").
+Rows that would push the message past 4096 characters are left out ("…"). A tag filter is
+named in the title ("Smart activity · all tokens · kol · last 1h").
 """
 
 from __future__ import annotations
@@ -25,7 +26,6 @@ from datetime import UTC, tzinfo
 from bots.telegram.formatters.numbers import (
     clip,
     compact,
-    duration,
     esc,
     price,
     short_address,
@@ -69,10 +69,15 @@ def _fit(text: str, width: int) -> str:
 
 
 def window_label(window_s: int, _: Translator) -> str:
-    """600 -> "10m", 3600 -> "1h", 86400 -> "24h", 7 days -> "7d"."""
-    if window_s < 3600 or (window_s <= 48 * 3600 and window_s % 3600 == 0):
-        return duration(window_s, _) if window_s < 3600 else _("{n}h").format(n=window_s // 3600)
-    return duration(window_s, _)
+    """Exact and short: 90 -> "90s", 600 -> "10m", 5400 -> "90m", 3600 -> "1h", 86400 -> "24h",
+    36 h -> "36h", 3 days -> "3d" (hours up to 48 h, days beyond when whole)."""
+    if window_s > 48 * 3600 and window_s % 86_400 == 0:
+        return _("{n}d").format(n=window_s // 86_400)
+    if window_s >= 3600 and window_s % 3600 == 0:
+        return _("{n}h").format(n=window_s // 3600)
+    if window_s >= 60 and window_s % 60 == 0:
+        return _("{n}m").format(n=window_s // 60)
+    return _("{n}s").format(n=window_s)
 
 
 def _wallet_cell(row: ActivityRow) -> str:
@@ -141,24 +146,47 @@ def _totals_line(page: ActivityPage, _: Translator) -> str:
     )
 
 
-def activity_table(
-    page: ActivityPage, lang: str, *, symbol: str | None = None, tz: tzinfo = UTC
-) -> str:
-    """The Smart activity message for one page (header, table, totals, paging)."""
-    _ = translator(lang)
-    title = _("Smart activity · {subject} · last {window}").format(
-        subject=_subject(page, symbol, _), window=window_label(page.window_s, _)
+def _title(page: ActivityPage, symbol: str | None, _: Translator) -> str:
+    subject = _subject(page, symbol, _)
+    if page.tags:
+        subject = f"{subject} · {esc(', '.join(sorted(page.tags)))}"
+    return _("Smart activity · {subject} · last {window}").format(
+        subject=subject, window=window_label(page.window_s, _)
     )
-    if not page.rows:
-        return "\n".join(
-            (
-                title,
-                _("No tracked wallet traded {subject} in the last {window}.").format(
-                    subject=_subject(page, symbol, _), window=window_label(page.window_s, _)
-                ),
-                _("Try a longer window (1h, 24h) or all wallets."),
-            )
+
+
+def _empty_lines(
+    page: ActivityPage, symbol: str | None, watch_hint: bool, _: Translator
+) -> list[str]:
+    window = window_label(page.window_s, _)
+    if page.mint is None:
+        nothing = _("No tracked wallet traded in the last {window}.").format(window=window)
+    else:
+        nothing = _("No tracked wallet traded {subject} in the last {window}.").format(
+            subject=_subject(page, symbol, _), window=window
         )
+    lines = [nothing, _("Try a longer window (1h, 24h) or all wallets.")]
+    if watch_hint:
+        lines.append(esc(_("Track more wallets: /watch <address> [alias] [tags].")))
+    return lines
+
+
+def activity_table(
+    page: ActivityPage,
+    lang: str,
+    *,
+    symbol: str | None = None,
+    tz: tzinfo = UTC,
+    watch_hint: bool = False,
+) -> str:
+    """The Smart activity message for one page (header, table, totals, paging).
+
+    The title names the tag filter when there is one. An empty window says so; with
+    ``watch_hint`` it also says how to track more wallets (/watch)."""
+    _ = translator(lang)
+    title = _title(page, symbol, _)
+    if not page.rows:
+        return "\n".join((title, *_empty_lines(page, symbol, watch_hint, _)))
     by_token = page.mint is None
     totals = _totals_line(page, _)
     first, last = page.offset + 1, page.offset + len(page.rows)

@@ -8,7 +8,7 @@ from bots.telegram.i18n import translator
 
 
 def trading_off(
-    amount_sol: float,
+    amount_sol: float | None,
     symbol: str | None,
     mint: str,
     lang: str,
@@ -19,7 +19,7 @@ def trading_off(
 
     ``setup_command`` is the command that enables trading for an account (e.g. "/trading");
     without one (the trading set-up does not exist yet) the reply says the bot does not offer
-    trading yet.
+    trading yet. ``amount_sol`` None: the custom-amount button (no amount chosen).
     """
     _ = translator(lang)
     token = esc(clip(symbol, 12)) if symbol else esc(short_address(mint))
@@ -29,6 +29,10 @@ def trading_off(
         ).format(command=esc(setup_command))
     else:
         how = _("this bot does not offer trading yet (it is off by default)")
+    if amount_sol is None:
+        return _("Trading is off for your account: {how} — no order was sent for {token}.").format(
+            how=how, token=token
+        )
     return _(
         "Trading is off for your account: {how} — no order was sent for {amount} of {token}."
     ).format(how=how, amount=sol(amount_sol), token=token)

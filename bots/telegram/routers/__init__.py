@@ -16,12 +16,14 @@ def all_routers() -> list[Router]:
         settings,
         signals,
         start,
+        trade,
         wallet_files,
         wallets,
     )
 
     return [
         start.build_router(),
+        trade.build_router(),  # before signals: it answers the cards' Buy buttons
         signals.build_router(),
         activity.build_router(),
         wallets.build_router(),

@@ -440,6 +440,7 @@ def test_buy_while_trading_is_off_sends_nothing_and_says_how_to_enable() -> None
         "limits (trading is off by default) — no order was sent for 1.0 SOL of "
         "&lt;b&gt;SCAM&lt;/b&gt;…."
     )
+    assert "no order was sent for PEPE2." in trading_off(None, "PEPE2", MINT, "en")
     assert trading_off(0.1, None, MINT, "fr") == (
         "Le trading est désactivé pour votre compte : ce bot ne propose pas encore le trading "
         "(désactivé par défaut) — aucun ordre n'a été envoyé pour 0.1 SOL de 7xKX…pump."

@@ -6,7 +6,11 @@
 // - getFile + /file/bot<token>/<path> for documents a test user uploaded via /uploadFile;
 // - setMyCommands & co. answer ok;
 // - /requests lists every Bot API call the bot made (method, params), for assertions;
-// - /failNext makes the next N calls of a method answer 429 with retry_after (rate limits).
+// - /failNext makes the next N calls of a method answer 429 with retry_after (rate limits), or
+//   another error code / description (e.g. 502 Bad Gateway) when the test gives one;
+// - /failChat makes the next N calls for one chat_id (any method, or one) answer an error code and
+//   description (e.g. 403 "Forbidden: bot was blocked by the user");
+// - each recorded call carries at_ms, the time it arrived (Date.now()), for pacing assertions.
 // Usage: node server.js <port>. Prints "READY <port>" when listening.
 'use strict';
 
@@ -19,7 +23,8 @@ const port = Number(process.argv[2] || 9000);
 const upload = multer({ storage: multer.memoryStorage() });
 const files = new Map(); // file_id -> {name, mime, content}
 const requests = []; // every bot API call
-const failures = new Map(); // method -> {remaining, retryAfter}
+const failures = new Map(); // method -> {remaining, retryAfter, errorCode, description}
+const chatFailures = new Map(); // chat_id (string) -> {remaining, method, errorCode, description}
 
 function ok(res, result) {
   res.json({ ok: true, result });
@@ -44,22 +49,40 @@ function parseJsonFields(body) {
 }
 
 function extras(app, server) {
-  // Record each bot call, and inject 429s when a test asked for them.
+  // Record each bot call, and inject 429s (or other errors) when a test asked for them.
+  const failWith = (res, code, description, retryAfter) => {
+    const answer = { ok: false, error_code: code, description };
+    if (code === 429) answer.parameters = { retry_after: retryAfter };
+    res.status(code).json(answer);
+  };
+  // A failure a test asked for this chat (and method), consumed by the call; null when none.
+  const chatFailure = (method, chatId) => {
+    if (chatId === undefined || chatId === null) return null;
+    const failure = chatFailures.get(String(chatId));
+    if (!failure || failure.remaining <= 0) return null;
+    if (failure.method && failure.method !== method) return null;
+    failure.remaining -= 1;
+    return failure;
+  };
   app.use((req, res, next) => {
     const method = methodOf(req);
     if (!method) return next();
+    const atMs = Date.now();
     if (req.body && typeof req.body === 'object') parseJsonFields(req.body);
-    const record = () => requests.push({ method, params: { ...req.query, ...(req.body || {}) } });
+    const record = () => requests.push({
+      method, at_ms: atMs, params: { ...req.query, ...(req.body || {}) },
+    });
     const failure = failures.get(method);
     if (failure && failure.remaining > 0) {
       failure.remaining -= 1;
       record();
-      res.status(429).json({
-        ok: false,
-        error_code: 429,
-        description: `Too Many Requests: retry after ${failure.retryAfter}`,
-        parameters: { retry_after: failure.retryAfter },
-      });
+      failWith(res, failure.errorCode, failure.description, failure.retryAfter);
+      return;
+    }
+    const forChat = chatFailure(method, (req.body || {}).chat_id);
+    if (forChat) {
+      record();
+      failWith(res, forChat.errorCode, forChat.description, 1);
       return;
     }
     res.on('finish', record);
@@ -108,6 +131,12 @@ function extras(app, server) {
 
   const sendMedia = (kind) => (req, res) => {
     const body = parseJsonFields({ ...req.body });
+    // multipart bodies are parsed here (after the recording middleware): chat failures too
+    const forChat = chatFailure(req.path.split('/').pop(), body.chat_id);
+    if (forChat) {
+      failWith(res, forChat.errorCode, forChat.description, 1);
+      return;
+    }
     // aiogram names the file part freely and refers to it as attach://<name>
     const file = (req.files || [])[0];
     const fileId = crypto.randomBytes(12).toString('hex');
@@ -146,8 +175,16 @@ function extras(app, server) {
   });
   app.post('/requests', (_req, res) => ok(res, requests));
   app.post('/failNext', (req, res) => {
-    failures.set(req.body.method, { remaining: Number(req.body.times || 1),
-      retryAfter: Number(req.body.retry_after || 1) });
+    const retryAfter = Number(req.body.retry_after || 1);
+    failures.set(req.body.method, { remaining: Number(req.body.times || 1), retryAfter,
+      errorCode: Number(req.body.error_code || 429),
+      description: req.body.description || `Too Many Requests: retry after ${retryAfter}` });
+    ok(res, true);
+  });
+  app.post('/failChat', (req, res) => {
+    chatFailures.set(String(req.body.chat_id), { remaining: Number(req.body.times || 1),
+      method: req.body.method || null, errorCode: Number(req.body.error_code || 403),
+      description: req.body.description || 'Forbidden: bot was blocked by the user' });
     ok(res, true);
   });
 }
