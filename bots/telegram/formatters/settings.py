@@ -9,7 +9,7 @@
     Min liquidity: 10k USD
     Tags: kol, smart
     Quiet hours: 23:00–07:00 UTC
-    Trading: off (not available yet)
+    Trading: off (turn it on with /trading)
 
     Buttons change the common values; type any value:
     /settings min_strength 2.1 · top10 30|off · liquidity 10000|off
@@ -105,7 +105,7 @@ def setting_value(settings: UserSettings, name: str, _: Translator) -> str:
 def _line(settings: UserSettings, name: str, _: Translator) -> str:
     value = esc(clip(setting_value(settings, name, _), 200))
     if name == TRADING and not settings.trading_enabled:
-        value = _("{value} (not available yet)").format(value=value)
+        value = _("{value} (turn it on with /trading)").format(value=value)
     return shown_setting(name, f"<b>{value}</b>", _)
 
 

@@ -7,7 +7,7 @@ ones and pick common values of the others, editing the message in place, and tex
 
 A button's value goes through the same parsing and the same core validation as typed text.
 Invalid values are answered with the allowed range and an example; nothing changes then.
-Trading is not switched here: ``/settings trading on`` says it is not available yet.
+Trading is not switched here: ``/settings trading on`` points to /trading.
 """
 
 from __future__ import annotations
@@ -248,8 +248,8 @@ async def _change(
 
 def _trading_answer(_: Translator) -> str:
     return _(
-        "Trading is not available yet: it stays off, and /settings cannot turn it on. "
-        "Nothing was changed."
+        "Trading is switched with /trading (it needs a wallet and your confirmation); "
+        "/settings cannot turn it on. Nothing was changed."
     )
 
 

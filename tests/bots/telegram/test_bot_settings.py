@@ -18,7 +18,7 @@ DEFAULT_LINES = [
     "Min liquidity: <b>off</b>",
     "Tags: <b>any</b>",
     "Quiet hours: <b>off</b>",
-    "Trading: <b>off (not available yet)</b>",
+    "Trading: <b>off (turn it on with /trading)</b>",
 ]
 
 
@@ -188,8 +188,8 @@ async def test_invalid_values_name_the_range_and_an_example_and_change_nothing(
 async def test_trading_cannot_be_turned_on_here(harness: BotHarness) -> None:
     (reply,) = await harness.say("/settings trading on")
     assert reply["text"] == (
-        "Trading is not available yet: it stays off, and /settings cannot turn it on. "
-        "Nothing was changed."
+        "Trading is switched with /trading (it needs a wallet and your confirmation); "
+        "/settings cannot turn it on. Nothing was changed."
     )
     assert (await _settings(harness)).trading_enabled is False
 
@@ -202,7 +202,7 @@ async def test_settings_in_french(harness: BotHarness) -> None:
         "Alertes : <b>activé</b>",
         "Strength min : <b>1.5</b>",
     ]
-    assert "Trading : <b>désactivé (pas encore disponible)</b>" in lines
+    assert "Trading : <b>désactivé (activez-le avec /trading)</b>" in lines
     (picker,) = await harness.press(buttons(reply)["Strength min : 1.5 ▾"], reply, LEA)
     (picked,) = await harness.press(buttons(picker)["2"], picker, LEA)
     assert picked["text"].startswith("✅ Strength min : 2.\n")

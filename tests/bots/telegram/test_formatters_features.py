@@ -172,7 +172,7 @@ Top10 max: <b>off</b>
 Min liquidity: <b>off</b>
 Tags: <b>any</b>
 Quiet hours: <b>off</b>
-Trading: <b>off (not available yet)</b>
+Trading: <b>off (turn it on with /trading)</b>
 
 Buttons change the common values; type any value:
 /settings min_strength 2.1 · top10 30|off · liquidity 10000|off
@@ -205,7 +205,7 @@ def test_changed_settings_in_french_with_the_picker_question() -> None:
         "Liquidité min : <b>10k USD</b>",
         "Tags : <b>kol, smart</b>",
         "Heures calmes : <b>23:00–07:00 UTC</b>",
-        "Trading : <b>désactivé (pas encore disponible)</b>",
+        "Trading : <b>désactivé (activez-le avec /trading)</b>",
     ]
     assert lines[-1] == (
         "<b>Choisissez le top10 max : seulement les jetons dont les 10 plus gros détenteurs "
