@@ -1,0 +1,555 @@
+"""Alert fan-out latency: signals on ``signals.out`` -> 1,000 users' filters -> Bot API requests.
+
+What "200 alerts/s fanned out to 1,000 users" means here: **200 deliveries per second** (one
+delivery = one signal's card sent to, or edited in, one user's chat) among 1,000 registered
+users with varied filters. Signals (random Strength 1.0-3.0, random risk / liquidity / smart
+buyers, over 150 mints so re-scores edit cards in place) are published at whatever rate makes
+their deliveries add up to 200/s: before the run, each signal's fan-out width is computed with
+the same ``should_alert`` and the same users the fan-out loads, and the publication times are
+spaced by it. Two audiences (``--audience``): *broad* (Strength minimum, risk, liquidity,
+quiet hours, a few tag filters: a signal reaches ~30% of users, ~0.7 signals/s) and *narrow*
+(each user also follows one of 50 wallet groups: a signal reaches ~1%, ~16 signals/s).
+(200 *signals*/s each to every passing user would be tens of thousands of messages per
+second, 1,000x Telegram's 30/s: not a load a bot can be asked to carry.)
+
+Set-up: a throwaway PostgreSQL database (migrated) with the users and a few tagged featured
+wallets; Redis logical db 5 (flushed before and after; SOLSIGNALS_BENCH_REDIS to change); the
+local Bot API emulator (node, tests/bots/telegram/emulator: ``make emulator`` installs it); the
+real ``FanOut`` with the real aiogram Bot in this process, with Telegram's pacing limits raised
+(the emulator has none); the publisher in a separate process.
+
+Per delivery: **own time** = publication (the entry id's Redis time, ms) -> the request leaving
+our process, minus the time spent waiting for pacing, retry_after or backoff (reported
+separately). Also: its parts (filter+render+enqueue, queue, attempt start -> request), the time
+it was ready but every one of the ``--max-in-flight`` requests was still awaiting the emulator's
+answer ("in-flight slot waits": the emulator's service time, not ours) and own time without it,
+the time to the emulator receiving the request (matched per chat in order), deliveries/s, CPU
+and RSS. Target: own time p99 < 100 ms. Prints figures; asserts nothing (``--summary`` adds one
+machine-readable line).
+
+    .venv/bin/python bench/bench_alert_latency.py --seconds 20 [--audience narrow] [--rate 200]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import cProfile
+import multiprocessing
+import os
+import random
+import resource
+import socket
+import statistics
+import sys
+import time
+import uuid
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import redis
+import redis.asyncio as aioredis
+from pydantic import SecretStr
+from solders.pubkey import Pubkey
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bots.telegram.app import build_bot
+from bots.telegram.config import BotSettings
+from bots.telegram.fanout import DeliveryReport, FanOut, FanoutSettings, Outcome
+from bots.telegram.services import BotServices
+from core.log import configure_logging
+from core.risk.report import Check, Verdict
+from core.signals.codec import STREAM, signal_to_stream_fields
+from core.signals.risk import RiskBadge
+from core.signals.signal import Signal, SignalReason
+from core.storage.migrate import upgrade
+from core.storage.models import ListKind
+from core.users.settings import QuietHours, UserSettings
+from tests.telegram_emulator import start_emulator
+
+SERVER_DSN = os.environ.get("SOLSIGNALS_BENCH_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
+REDIS_URL = os.environ.get("SOLSIGNALS_BENCH_REDIS", "redis://127.0.0.1:6379/5")
+TOKEN = "123456:BENCH-TOKEN"
+FIRST_CHAT = 70_000_000
+GROUPS = 50  # wallet groups users follow in the "narrow" audience
+
+
+def _address(rng: random.Random) -> str:
+    return str(Pubkey(bytes(rng.getrandbits(8) for _ in range(32))))
+
+
+def _user_settings(rng: random.Random, mints: list[str], narrow: bool) -> dict[str, Any]:
+    """Varied filters: Strength minimum, risk, liquidity, tags, quiet hours, watched tokens.
+    ``narrow``: each user follows one of GROUPS wallet groups (a tag filter), min Strength low."""
+    hour = time.gmtime().tm_hour
+    strengths = (0.5, 1.0, 1.5) if narrow else (0.5, 1.0, 1.5, 1.5, 2.0, 2.5, 3.0)
+    changes: dict[str, Any] = {"min_strength": rng.choice(strengths)}
+    if rng.random() < 0.10:
+        changes["alerts"] = False
+    if rng.random() < 0.20:
+        changes["no_mint"] = True
+    if rng.random() < 0.10:
+        changes["no_freeze"] = True
+    if rng.random() < 0.15:
+        changes["top10_max_pct"] = rng.choice((30.0, 50.0))
+    if rng.random() < 0.20:
+        changes["min_liquidity_usd"] = rng.choice((5_000.0, 20_000.0))
+    if narrow:
+        changes["tags"] = (f"grp{rng.randrange(GROUPS):02d}",)
+    elif rng.random() < 0.10:
+        changes["tags"] = (rng.choice(("kol", "whale", "smart")),)
+    if rng.random() < 0.05:  # half of them quiet right now
+        start = hour if rng.random() < 0.5 else (hour + 3) % 24
+        changes["quiet_hours"] = QuietHours(start, (start + 2) % 24)
+    if rng.random() < 0.05 and "watched_mints" in UserSettings.__dataclass_fields__:
+        changes["watched_mints"] = tuple(rng.sample(mints, 3))
+    return changes
+
+
+def _signal(
+    rng: random.Random, mint: str, sequence: int, buyers: list[str], narrow: bool
+) -> Signal:
+    strength = round(min(3.0, max(1.0, rng.gauss(1.8, 0.5))), 2)
+    pick = rng.sample(buyers, 1 if narrow else rng.randint(1, 4))
+    verdict = (Verdict.PASS, Verdict.PASS, Verdict.FAIL, Verdict.UNKNOWN)
+    return Signal(
+        mint=mint,
+        at=int(time.time()),
+        sequence=sequence,
+        reason=SignalReason.FIRST if sequence == 1 else SignalReason.RISE,
+        strength=strength,
+        components={"smart_burst": 2.5, "momentum": 1.6, "liquidity": 1.4, "risk": 2.0},
+        weights={"smart_burst": 0.40, "momentum": 0.25, "liquidity": 0.20, "risk": 0.15},
+        inputs={
+            "smart_sol": 8.5,
+            "smart_buyers": len(pick),
+            "smart_window_s": 300,
+            "return_1m": 0.12,
+            "return_5m": 0.35,
+            "liquidity_usd": rng.choice((3_000.0, 12_000.0, 40_000.0)),
+            "price_sol": 0.0000412,
+            "sol_usd": 150.0,
+            "on_curve": 1,
+        },
+        rules_fired=("Smart Buy Burst (N≥3, ≥5 SOL, 5m)",),
+        rule_results=(),
+        risk_badges=(
+            RiskBadge(Check.MINT_AUTHORITY, rng.choice(verdict)),
+            RiskBadge(Check.FREEZE_AUTHORITY, rng.choice(verdict)),
+            RiskBadge(Check.TOP10, Verdict.PASS, rng.choice((22.0, 38.0, 61.0))),
+        ),
+        risk_penalties=(),
+        smart_buyers=tuple((b, round(rng.uniform(0.5, 5.0), 2)) for b in pick),
+    )
+
+
+def _publish(url: str, schedule: list[tuple[float, dict[str, str]]], channel: Any) -> None:
+    """Runs in its own process: says it is ready, receives the start time, then XADDs each
+    entry at its time (offset from the start)."""
+    client = redis.Redis.from_url(url)
+    client.ping()
+    channel.send("ready")
+    start_at = float(channel.recv())
+    for offset, fields in schedule:
+        delay = start_at + offset - time.time()
+        if delay > 0:
+            time.sleep(delay)
+        client.xadd(STREAM, fields)  # type: ignore[arg-type]
+    client.close()
+
+
+def _pct(values: list[float], p: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
+
+
+def _line(name: str, values_s: list[float]) -> str:
+    ms = [v * 1000 for v in values_s]
+    return (
+        f"{name:<34} p50 {_pct(ms, 50):7.1f}  p95 {_pct(ms, 95):7.1f}  "
+        f"p99 {_pct(ms, 99):7.1f}  max {max(ms) if ms else float('nan'):7.1f} ms"
+    )
+
+
+def _cpu_s(pid: int | None) -> float:
+    """User + system CPU seconds of this process (None) or of ``pid`` (from /proc)."""
+    if pid is None:
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        return usage.ru_utime + usage.ru_stime
+    with open(f"/proc/{pid}/stat") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _rss_mib() -> tuple[float, float]:
+    current = 0.0
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                current = int(line.split()[1]) / 1024
+    return current, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _buyer_tags(buyers: list[str], narrow: bool) -> list[tuple[str, str]]:
+    """Featured wallets and their tag: 2 per group (narrow), or kol / whale / smart."""
+    if narrow:
+        return [(address, f"grp{i // 2:02d}") for i, address in enumerate(buyers)]
+    return list(zip(buyers[:6], ("kol", "kol", "whale", "whale", "smart", "smart"), strict=True))
+
+
+async def _setup_users(
+    services: BotServices,
+    users: int,
+    rng: random.Random,
+    mints: list[str],
+    buyers: list[str],
+    narrow: bool,
+) -> None:
+    for address, tag in _buyer_tags(buyers, narrow):
+        await services.wallets.add(
+            address, alias=f"{tag}_{address[:4]}", tags=[tag], kind=ListKind.FEATURED
+        )
+    for i in range(users):
+        profile, _created = await services.users.register_telegram(
+            FIRST_CHAT + i, language_code="fr" if rng.random() < 0.3 else "en"
+        )
+        changes = _user_settings(rng, mints, narrow)
+        if changes:
+            await services.users.update_settings(profile.id, **changes)
+
+
+async def _fan_out_width(services: BotServices, signals: list[Signal]) -> list[int]:
+    """How many users each signal reaches (the fan-out's own rule, on the same data)."""
+    from bots.telegram.fanout.recipients import Audience
+
+    audience = Audience(services, ttl_s=3600)
+    await audience.load()
+    return [len(await audience.recipients(s)) for s in signals]
+
+
+async def _wait_settled(
+    client: aioredis.Redis, group: str, last_id: str, timeout_s: float
+) -> bool:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        for info in await client.xinfo_groups(STREAM):
+            if (
+                info["name"] == group
+                and info["pending"] == 0
+                and info["last-delivered-id"] == last_id
+            ):
+                return True
+        await asyncio.sleep(0.1)
+    return False
+
+
+async def _warm_up(
+    client: aioredis.Redis, group: str, count: int, buyers: list[str], narrow: bool
+) -> None:
+    """Publish ``count`` signals of mints the measured run does not use, at once, and wait
+    until they are delivered: connections (database pool, Bot API), compiled statements and
+    caches are then as in a process that has been running."""
+    if count <= 0:
+        return
+    rng = random.Random(-1)
+    last = ""
+    for _ in range(count):
+        fields = signal_to_stream_fields(_signal(rng, _address(rng), 1, buyers, narrow))
+        last = await client.xadd(STREAM, fields)  # type: ignore[arg-type]
+    if not await _wait_settled(client, group, str(last), 120.0):
+        raise RuntimeError("the warm-up signals were not delivered within 120 s")
+
+
+async def run(args: argparse.Namespace) -> None:
+    rng = random.Random(args.seed)
+    name = f"solsignals_bench_{uuid.uuid4().hex[:10]}"
+    admin = await asyncpg.connect(SERVER_DSN)
+    await admin.execute(f'CREATE DATABASE "{name}"')
+    await admin.close()
+    db_url = f"{SERVER_DSN.rsplit('/', 1)[0]}/{name}"
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = int(sock.getsockname()[1])
+    emulator = start_emulator(port, token=TOKEN)
+    client = aioredis.from_url(REDIS_URL, decode_responses=True)
+    await client.flushdb()
+    services: BotServices | None = None
+    try:
+        await upgrade(db_url)
+        bot_settings = BotSettings(
+            _env_file=None,  # type: ignore[call-arg]
+            telegram_bot_token=SecretStr(TOKEN),
+            telegram_api_url=emulator.url,
+        )
+        services = BotServices.create(db_url, bot_settings)
+        mints = [_address(rng) for _ in range(150)]
+        narrow = args.audience == "narrow"
+        buyers = [_address(rng) for _ in range(GROUPS * 2 if narrow else 30)]
+        started = time.perf_counter()
+        await _setup_users(services, args.users, rng, mints, buyers, narrow)
+        print(f"set-up: {args.users} users registered in {time.perf_counter() - started:.1f} s")
+
+        # Signals and their schedule: cumulative deliveries / rate.
+        sequence: dict[str, int] = defaultdict(int)
+        signals: list[Signal] = []
+        widths: list[int] = []
+        total = 0
+        target = args.rate * args.seconds
+        while total < target:
+            batch = []
+            for _ in range(200):
+                mint = rng.choice(mints)
+                sequence[mint] += 1
+                batch.append(_signal(rng, mint, sequence[mint], buyers, narrow))
+            for sig, width in zip(batch, await _fan_out_width(services, batch), strict=True):
+                if total >= target:
+                    break
+                signals.append(sig)
+                widths.append(width)
+                total += width
+        schedule: list[tuple[float, dict[str, str]]] = []
+        cumulative = 0
+        for sig, width in zip(signals, widths, strict=True):
+            schedule.append((cumulative / args.rate, signal_to_stream_fields(sig)))
+            cumulative += width
+
+        settings = FanoutSettings(
+            _env_file=None,  # type: ignore[call-arg]
+            consumer="bench-1",
+            group="telegram-bench",
+            global_per_s=args.global_per_s,
+            per_chat_per_s=args.per_chat_per_s,
+            max_in_flight=args.max_in_flight,
+            recipients_ttl_s=3600,
+        )
+        bot = build_bot(TOKEN, emulator.url)
+        await bot.get_me()
+        reports: list[DeliveryReport] = []
+        fanout = FanOut(services, bot, client, settings, observer=reports.append)
+        task = asyncio.create_task(fanout.run())
+        await fanout.ready.wait()
+        await _warm_up(client, settings.group, args.warmup, buyers, narrow)
+        if args.warmup > 0:
+            print(f"warm-up: {args.warmup} signals, {len(reports)} deliveries (not measured)")
+        reports.clear()
+
+        context = multiprocessing.get_context("spawn")
+        ours, theirs = context.Pipe()
+        publisher = context.Process(target=_publish, args=(REDIS_URL, schedule, theirs))
+        await asyncio.to_thread(publisher.start)  # spawning blocks until the child imports
+        while not ours.poll():  # the child imports this module first (seconds)
+            await asyncio.sleep(0.05)
+        ours.recv()
+        start_at = time.time() + 0.5
+        ours.send(start_at)
+        cpu_before = _cpu_s(None), _cpu_s(emulator._process.pid)
+        profiler = cProfile.Profile() if args.profile else None
+        if profiler is not None:
+            profiler.enable()
+        while publisher.is_alive():
+            await asyncio.sleep(0.2)
+        last: Any = await client.xrevrange(STREAM, count=1)
+        settled = await _wait_settled(client, settings.group, str(last[0][0]), 120.0)
+        finished = time.time()
+        cpu = (
+            _cpu_s(None) - cpu_before[0],
+            _cpu_s(emulator._process.pid) - cpu_before[1],
+        )
+        if profiler is not None:
+            profiler.disable()
+            profiler.dump_stats(args.profile)
+        rss_now, rss_peak = _rss_mib()
+        fanout.stop()
+        await task
+        await bot.session.close()
+        calls = await emulator.requests()
+        dead = await client.xlen("telegram.dead")
+    finally:
+        if services is not None:
+            await services.aclose()
+        await client.flushdb()
+        await client.aclose()
+        await emulator.aclose()
+        admin = await asyncpg.connect(SERVER_DSN)
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await admin.close()
+
+    _print(
+        args,
+        cpu,
+        signals,
+        widths,
+        reports,
+        calls,
+        start_at,
+        finished,
+        settled,
+        dead,
+        rss_now,
+        rss_peak,
+    )
+
+
+def _print(
+    args: argparse.Namespace,
+    cpu: tuple[float, float],
+    signals: list[Signal],
+    widths: list[int],
+    reports: list[DeliveryReport],
+    calls: list[dict[str, Any]],
+    start_at: float,
+    finished: float,
+    settled: bool,
+    dead: int,
+    rss_now: float,
+    rss_peak: float,
+) -> None:
+    ok = [r for r in reports if r.outcome is not Outcome.DEAD and r.request_s is not None]
+    kinds: dict[str, int] = defaultdict(int)
+    for r in reports:
+        kinds[r.outcome.value] += 1
+    own = [r.own_s for r in ok if r.own_s is not None]
+    total = [r.request_s - r.published_s for r in ok if r.request_s is not None]
+    waited = [r.waited_s for r in ok]
+    plan = [r.planned_s - r.published_s for r in ok]
+    queue = [r.started_s - r.planned_s - r.waited_s for r in ok if r.started_s is not None]
+    prep = [r.request_s - r.started_s for r in ok if r.request_s and r.started_s]
+    slot = [r.slot_wait_s for r in ok]
+    own_cpu = [r.own_s - r.slot_wait_s for r in ok if r.own_s is not None]
+    answered = [r.done_s - r.published_s for r in ok]
+
+    # The emulator's receipt of each request, matched per chat in order (one in flight a chat).
+    sent_calls: dict[int, list[float]] = defaultdict(list)
+    for call in calls:
+        if call["at_ms"] / 1000 < start_at - 0.25:  # the warm-up's
+            continue
+        if call["method"] in ("sendMessage", "sendPhoto", "editMessageText", "editMessageCaption"):
+            sent_calls[int(call["params"]["chat_id"])].append(call["at_ms"] / 1000)
+    ours: dict[int, list[DeliveryReport]] = defaultdict(list)
+    for r in sorted(ok, key=lambda r: r.request_s or 0):
+        ours[r.chat_id].append(r)
+    received: list[float] = []
+    matched = True
+    for chat, mine in ours.items():
+        theirs = sorted(sent_calls.get(chat, []))
+        if len(theirs) != len(mine):
+            matched = False
+            continue
+        received += [t - r.published_s - r.waited_s for t, r in zip(theirs, mine, strict=True)]
+
+    window = max(1e-9, finished - start_at)
+    busy = widths
+    print()
+    print(
+        "interpretation: 200 alerts/s = deliveries (signal x user) per second among "
+        f"{args.users} users; rate asked {args.rate:g}/s for {args.seconds:g} s; audience "
+        f"{args.audience}"
+    )
+    print(
+        f"signals published: {len(signals)} ({len(signals) / args.seconds:.1f}/s), "
+        f"fan-out width mean {statistics.mean(busy):.1f}, max {max(busy)}, "
+        f"zero {sum(1 for w in busy if w == 0)}"
+    )
+    print(
+        f"deliveries: {len(reports)} expected {sum(widths)} | "
+        + ", ".join(f"{k} {v}" for k, v in sorted(kinds.items()))
+        + f" | dead letters {dead}"
+    )
+    print(
+        f"deliveries/s: {len(ok) / window:.1f} (first publication -> all acknowledged "
+        f"{window:.1f} s; settled={settled})"
+    )
+    print(
+        f"pacing raised to {args.global_per_s:g}/s overall, {args.per_chat_per_s:g}/s per "
+        f"chat; max in flight {args.max_in_flight}"
+    )
+    print(_line("own time (pub -> request, - waits)", own))
+    print(_line("  filter + render + enqueue", plan))
+    print(_line("  queue (excl. waits)", queue))
+    print(_line("  attempt start -> request leaves", prep))
+    print(_line("  of which in-flight slot waits", slot))
+    print(_line("own time - in-flight slot waits", own_cpu))
+    print(_line("pacing / retry waits", waited))
+    print(_line("pub -> request (incl. waits)", total))
+    print(
+        _line("pub -> emulator receipt (- waits)", received)
+        + ("" if matched else "  (some chats unmatched)")
+    )
+    print(_line("pub -> answer received", answered))
+    within = sum(1 for v in own if v < 0.1) / len(own) * 100 if own else float("nan")
+    print(f"own time < 100 ms: {within:.2f}% of deliveries (target p99 < 100 ms)")
+    if args.per_signal:
+        by_entry: dict[str, list[DeliveryReport]] = defaultdict(list)
+        for r in ok:
+            by_entry[r.entry_id].append(r)
+        print("per signal: entry, deliveries, plan ms, own ms of its first / median / last")
+        for entry_id, mine in sorted(by_entry.items()):
+            owns = sorted(r.own_s or 0.0 for r in mine)
+            print(
+                f"  {entry_id:>17} {len(mine):4d}"
+                f" {(mine[0].planned_s - mine[0].published_s) * 1000:7.1f}"
+                f" {owns[0] * 1000:7.1f} {_pct([o * 1000 for o in owns], 50):7.1f}"
+                f" {owns[-1] * 1000:7.1f}"
+            )
+    if args.summary:
+        print(
+            "SUMMARY "
+            + " ".join(
+                f"{name}_p{p}={_pct([v * 1000 for v in values], p):.1f}"
+                for name, values in (("own", own), ("own_noslot", own_cpu), ("plan", plan))
+                for p in (50, 99)
+            )
+            + f" rate={len(ok) / window:.1f} cpu_ms_per_delivery="
+            f"{cpu[0] / max(1, len(reports)) * 1000:.2f} rss_peak={rss_peak:.0f}"
+        )
+    print(
+        f"CPU over the run: this process {cpu[0]:.1f} s ({cpu[0] / window * 100:.0f}% of a "
+        f"core, {cpu[0] / max(1, len(reports)) * 1000:.2f} ms per delivery incl. filtering and "
+        f"rendering), emulator {cpu[1]:.1f} s ({cpu[1] / window * 100:.0f}%); "
+        f"machine load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs"
+    )
+    print(
+        f"RSS: {rss_now:.0f} MiB now, {rss_peak:.0f} MiB peak (this process: fan-out, set-up, "
+        "reports; the publisher and the emulator are separate processes)"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--seconds", type=float, default=20.0, help="publishing time (s)")
+    parser.add_argument("--rate", type=float, default=200.0, help="deliveries per second")
+    parser.add_argument("--users", type=int, default=1000)
+    parser.add_argument("--max-in-flight", type=int, default=32)
+    parser.add_argument("--global-per-s", type=float, default=100_000.0)
+    parser.add_argument("--per-chat-per-s", type=float, default=1_000.0)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument(
+        "--audience",
+        choices=("broad", "narrow"),
+        default="broad",
+        help="broad: varied filters, a signal reaches ~30%% of users at once; narrow: each "
+        "user also follows one of 50 wallet groups (tag filter), a signal reaches ~1-2%%",
+    )
+    parser.add_argument("--profile", help="write a cProfile of the measured phase to this file")
+    parser.add_argument("--summary", action="store_true", help="print a one-line SUMMARY too")
+    parser.add_argument(
+        "--warmup",
+        type=int,
+        default=10,
+        help="signals delivered before the measured run (0: measure a cold start too)",
+    )
+    parser.add_argument(
+        "--per-signal", action="store_true", help="print each signal's plan and own times"
+    )
+    args = parser.parse_args()
+    configure_logging("warning", "console")
+    asyncio.run(run(args))
+
+
+if __name__ == "__main__":
+    main()
