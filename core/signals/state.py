@@ -131,13 +131,13 @@ def liquidity_bounds(st: MintState, impact_size_lamports: int) -> tuple[int, flo
         if st.vsol > 0 and st.vtok > 0:
             return (
                 st.real_sol,
-                100.0 * impact_size_lamports / st.vsol - _IMPACT_ROUNDING_PCT,
+                _impact_lower(100.0 * impact_size_lamports / st.vsol),
                 st.vsol * _DEPTH_1PCT_RATIO_UPPER + 3.0,
             )
     elif st.sol_res > 0 and st.token_res > 0:
         return (
             st.sol_res,
-            100.0 * impact_size_lamports / st.sol_res - _IMPACT_ROUNDING_PCT,
+            _impact_lower(100.0 * impact_size_lamports / st.sol_res),
             st.sol_res * _DEPTH_1PCT_RATIO_UPPER + 3.0,
         )
     return 0, math.inf, 0.0
@@ -154,3 +154,10 @@ def liquidity_usd(reserve_lamports: int, sol_usd: float) -> float:
 
 
 _IMPACT_ROUNDING_PCT = 1e-9
+_IMPACT_ROUNDING_REL = 1e-12
+
+
+def _impact_lower(impact_pct: float) -> float:
+    """``impact_pct`` lowered by more than float rounding, absolute and relative (a huge impact
+    on a near-empty pool is off by more than 1e-9 in absolute terms)."""
+    return impact_pct * (1.0 - _IMPACT_ROUNDING_REL) - _IMPACT_ROUNDING_PCT

@@ -26,7 +26,7 @@ import random
 from pathlib import Path
 from typing import Any
 
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from core.market import curve
@@ -207,6 +207,14 @@ def test_engine_reproduces_the_recorded_signals_of_a_seeded_run() -> None:
     size=st.integers(min_value=1, max_value=1_000 * SOL),
     sol_usd=st.one_of(st.floats(0.01, 1e6), st.just(0.0), st.just(math.nan)),
 )
+@example(
+    reserve=316,
+    token_reserve=1_063_897_688_930_467,
+    real_sol=0,
+    on_curve=False,
+    size=102_299_581,
+    sol_usd=0.0,
+)  # a huge impact on a near-empty pool: rounding beyond an absolute 1e-9 margin
 def test_liquidity_bounds_used_to_skip_scoring_never_understate_liquidity_quality(
     reserve: int, token_reserve: int, real_sol: int, on_curve: bool, size: int, sol_usd: float
 ) -> None:
