@@ -53,7 +53,6 @@ log = structlog.get_logger(__name__)
 A = TypeVar("A")
 Observer = Callable[[DeliveryReport], None]
 
-_DEAD_ATTEMPTS = 3
 _XCLAIM_CHUNK = 500
 
 
@@ -404,41 +403,22 @@ class AlertReader(Generic[A]):
         """Dead letter (if dead), card reference (if any) and progress; False if Redis fails."""
         if result.outcome is Outcome.DEAD:
             assert result.reason is not None
-            if not await self._dead_letter(entry_id, subject, chat_id, result):
+            written = await self._dead.record_retrying(
+                entry_id=entry_id,
+                reason=result.reason,
+                description=result.description,
+                chat_id=chat_id,
+                mint=subject.mint,
+                sequence=subject.sequence,
+                stream=self._streams.stream,
+            )
+            if not written:
                 return False
         card = None
         if state is not None and result.outcome is not Outcome.DEAD and state.ref is not None:
             ref = state.ref
             card = (card_key(chat_id, subject.mint), f"{ref.message_id}:{int(ref.is_photo)}")
         return await self._recorder.record(Record(self._progress.key(entry_id), chat_id, card))
-
-    async def _dead_letter(
-        self, entry_id: str, subject: Subject, chat_id: int, result: Result
-    ) -> bool:
-        assert result.reason is not None
-        for attempt in range(_DEAD_ATTEMPTS):
-            try:
-                await self._dead.record(
-                    entry_id=entry_id,
-                    reason=result.reason,
-                    description=result.description,
-                    chat_id=chat_id,
-                    mint=subject.mint,
-                    sequence=subject.sequence,
-                    stream=self._streams.stream,
-                )
-                return True
-            except UpstreamError as exc:
-                log.warning(
-                    "telegram.dead_letter_failed",
-                    entry=entry_id,
-                    chat=chat_id,
-                    attempt=attempt + 1,
-                    error=str(exc),
-                )
-                if attempt + 1 < _DEAD_ATTEMPTS:
-                    await asyncio.sleep(0.2 * 2**attempt)
-        return False
 
     async def _ack(self, entry_id: str) -> None:
         try:

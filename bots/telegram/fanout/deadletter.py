@@ -9,6 +9,7 @@ Each entry: ``signal`` (the id of the alert's entry), ``stream`` (``signals.out`
 
 from __future__ import annotations
 
+import asyncio
 import time
 
 import redis.asyncio as aioredis
@@ -17,6 +18,7 @@ import structlog
 from bots.telegram.fanout import metrics
 from bots.telegram.fanout.delivery import DeadReason
 from core.bus.streams import StreamPublisher
+from core.errors import UpstreamError
 
 log = structlog.get_logger(__name__)
 
@@ -65,3 +67,42 @@ class DeadLetter:
             description=description[:200],
         )
         return dead_id
+
+    async def record_retrying(
+        self,
+        *,
+        entry_id: str,
+        reason: DeadReason,
+        description: str,
+        chat_id: int | None = None,
+        mint: str = "",
+        sequence: int | None = None,
+        stream: str = "",
+        attempts: int = 3,
+        backoff_s: float = 0.2,
+    ) -> bool:
+        """``record``, tried ``attempts`` times (waits 0.2 s, 0.4 s...); False if Redis kept
+        refusing (the delivery's entry then stays pending, to be claimed again)."""
+        for attempt in range(attempts):
+            try:
+                await self.record(
+                    entry_id=entry_id,
+                    reason=reason,
+                    description=description,
+                    chat_id=chat_id,
+                    mint=mint,
+                    sequence=sequence,
+                    stream=stream,
+                )
+                return True
+            except UpstreamError as exc:
+                log.warning(
+                    "telegram.dead_letter_failed",
+                    entry=entry_id,
+                    chat=chat_id,
+                    attempt=attempt + 1,
+                    error=str(exc),
+                )
+                if attempt + 1 < attempts:
+                    await asyncio.sleep(backoff_s * 2**attempt)
+        return False

@@ -17,8 +17,9 @@ Anything else (an error status, ``ok: false``, an unreadable body) goes through 
 as in ``AiohttpSession.make_request``.
 
 Photo cards: the first chat's ``sendPhoto`` uploads the PNG through aiogram (multipart); later
-chats reuse the uploaded photo's ``file_id`` (Telegram keeps it for the bot). A bot whose
-session is not an ``AiohttpSession`` is called through aiogram's methods throughout.
+chats reuse the uploaded photo's ``file_id`` (Telegram keeps it for the bot; if Telegram refuses
+it, the photo is uploaded again). A bot whose session is not an ``AiohttpSession`` is called
+through aiogram's methods throughout.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from urllib.parse import urlencode
 
 from aiogram import Bot
 from aiogram.client.session.aiohttp import AiohttpSession
-from aiogram.exceptions import TelegramNetworkError
+from aiogram.exceptions import TelegramBadRequest, TelegramNetworkError
 from aiogram.methods import (
     EditMessageCaption,
     EditMessageText,
@@ -107,7 +108,15 @@ class CardRequests:
             else:
                 method = SendMessage(chat_id=0, text=card.text, reply_markup=card.keyboard)
             prepared.send = self._form(method)
-        result = await self._post(prepared.send, chat_id, None, _has_message_id)
+        try:
+            result = await self._post(prepared.send, chat_id, None, _has_message_id)
+        except TelegramBadRequest as exc:
+            if card.photo is None or "file" not in exc.message.lower():
+                raise
+            # Telegram does not take the photo's file_id ("wrong file identifier"...): upload
+            # it again, and reuse the new one from then on
+            prepared.photo_file_id = prepared.send = None
+            return (await self._send_with_aiogram(prepared, chat_id)).message_id
         return int(result["message_id"])
 
     async def edit(

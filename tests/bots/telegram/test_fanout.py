@@ -408,6 +408,36 @@ async def test_a_photo_card_reaches_every_user_and_its_image_is_uploaded_once(
     assert [c["params"]["photo"] for c in later] == [uploaded, uploaded]  # then reused
 
 
+async def test_a_photo_whose_file_id_telegram_refuses_is_uploaded_again(env: FanoutEnv) -> None:
+    await minute_closes(env)
+    for telegram_id in (1001, 1002):
+        await env.user(telegram_id)
+    # one request at a time, in the order the fan-out loads its users: the first chat uploads
+    # the photo, the second gets its file_id, which Telegram refuses here
+    first, second = [p.telegram_id for p in await env.services[0].users.alert_recipients()]
+    await env.start(max_in_flight=1)
+    await env.emulator.fail_chat(
+        second,
+        error_code=400,
+        description="Bad Request: wrong file identifier/HTTP URL specified",
+        method="sendPhoto",
+    )
+
+    await env.publish(signal(strength=2.33))
+    await env.settled()
+
+    for telegram_id in (first, second):
+        (photo,) = await env.emulator.bot_messages(User(id=telegram_id))
+        assert photo["photo"] and "2.3x" in photo["caption"]
+    tries = [
+        str(c["params"]["photo"])
+        for c in ok_calls(await env.emulator.requests("sendPhoto"))
+        if int(c["params"]["chat_id"]) == second
+    ]
+    assert len(tries) == 2 and tries[1].startswith("attach://")  # refused, then uploaded
+    assert await env.dead() == []
+
+
 async def test_a_re_score_published_before_the_first_card_went_out_still_edits_it(
     env: FanoutEnv,
 ) -> None:
