@@ -24,7 +24,7 @@ from collections.abc import Sequence
 import redis.asyncio as aioredis
 import structlog
 
-from bots.telegram.app import build_bot, run_polling
+from bots.telegram.app import build_bot, fsm_storage, run_polling
 from bots.telegram.config import load_bot_settings
 from bots.telegram.fanout import FanOut, load_fanout_settings
 from bots.telegram.services import BotServices
@@ -96,7 +96,10 @@ async def main(argv: Sequence[str] | None = None) -> int:
 
     tasks: list[asyncio.Task[None]] = []
     if polling:
-        tasks.append(asyncio.create_task(run_polling(services, bot), name="telegram-polling"))
+        storage = fsm_storage(redis_url or None)  # conversation state survives a restart
+        tasks.append(
+            asyncio.create_task(run_polling(services, bot, storage), name="telegram-polling")
+        )
     if fanout is not None:
         tasks.append(asyncio.create_task(fanout.run(), name="telegram-fanout"))
     stopping = asyncio.create_task(stop.wait(), name="telegram-stop")

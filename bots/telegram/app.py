@@ -1,14 +1,25 @@
 """Build and run the Telegram bot: aiogram Bot (API base URL from settings), Dispatcher with the
-middlewares, the feature routers and the error handler."""
+middlewares, the feature routers and the error handler.
+
+Conversation state (a custom amount asked for, a key import awaited...) lives in Redis when
+REDIS_URL is set (``fsm_storage``): it survives a restart of the bot and is shared by every
+process; without Redis it is kept in memory (lost on restart). It never holds a secret: an
+imported key is read from the message itself, which the bot deletes."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+import redis.asyncio as aioredis
 import structlog
 from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
+from aiogram.fsm.storage.base import BaseStorage, DefaultKeyBuilder
+from aiogram.fsm.storage.memory import MemoryStorage
+from aiogram.fsm.storage.redis import RedisStorage
 from aiogram.types import BotCommand
 
 from bots.telegram import errors
@@ -19,6 +30,9 @@ from bots.telegram.routers import all_routers
 from bots.telegram.services import BotServices
 
 log = structlog.get_logger(__name__)
+
+FSM_PREFIX = "solsignals:fsm"
+FSM_TTL = timedelta(hours=1)  # an abandoned question is forgotten after an hour
 
 
 def build_bot(token: str, api_url: str) -> Bot:
@@ -31,8 +45,21 @@ def build_bot(token: str, api_url: str) -> Bot:
     )
 
 
-def build_dispatcher(services: BotServices) -> Dispatcher:
-    dp = Dispatcher()
+def fsm_storage(redis_url: str | None) -> BaseStorage:
+    """Where conversation state is kept: Redis (keys ``solsignals:fsm:…``, one hour TTL) when a
+    URL is given, else memory."""
+    if not redis_url:
+        return MemoryStorage()
+    return RedisStorage(
+        aioredis.from_url(redis_url),
+        key_builder=DefaultKeyBuilder(prefix=FSM_PREFIX, with_bot_id=True),
+        state_ttl=FSM_TTL,
+        data_ttl=FSM_TTL,
+    )
+
+
+def build_dispatcher(services: BotServices, storage: BaseStorage | None = None) -> Dispatcher:
+    dp = Dispatcher(storage=storage or MemoryStorage())
     users = UserMiddleware(services)
     i18n = I18nMiddleware()
     throttle = ThrottleMiddleware(services.settings.telegram_rate_per_min)
@@ -56,8 +83,8 @@ async def publish_commands(bot: Bot) -> None:
         await bot.set_my_commands(commands, language_code=None if lang == "en" else lang)
 
 
-async def run_polling(services: BotServices, bot: Bot) -> None:
-    dp = build_dispatcher(services)
+async def run_polling(services: BotServices, bot: Bot, storage: BaseStorage | None = None) -> None:
+    dp = build_dispatcher(services, storage)
     me = await bot.get_me()
     log.info("telegram.started", username=me.username, mode=services.settings.telegram_mode)
     await publish_commands(bot)

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from aiogram.fsm.storage.base import BaseStorage
 from solders.keypair import Keypair
 from solders.pubkey import Pubkey
 from spl.token.instructions import get_associated_token_address
@@ -120,8 +121,14 @@ class TradeBot:
 
 @asynccontextmanager
 async def trade_bot(
-    emulator: TelegramEmulator, db_url: str, tmp_path: Path, **overrides: Any
+    emulator: TelegramEmulator,
+    db_url: str,
+    tmp_path: Path,
+    *,
+    storage: BaseStorage | None = None,
+    **overrides: Any,
 ) -> AsyncIterator[TradeBot]:
+    """``storage``: where the dispatcher keeps conversation state (default: memory)."""
     async with SvmRpcServer() as node, JupiterServer(node) as jup:
         probe = Keypair().pubkey()
         node.airdrop(probe, SOL)
@@ -149,14 +156,15 @@ async def trade_bot(
             [dataclasses.replace(ux_signal(), mint=str(mint), at=int(clock.now.timestamp()))]
         )
         bot = build_bot(emulator.token, emulator.url)
-        dp = build_dispatcher(services)
+        dp = build_dispatcher(services, storage)
         polling = asyncio.create_task(
             dp.start_polling(bot, handle_signals=False, polling_timeout=1)
         )
+        harness = BotHarness(emulator, services, bot, dp, clock)
         try:
-            yield TradeBot(BotHarness(emulator, services, bot, dp, clock), node, jup, mint, pool)
+            yield TradeBot(harness, node, jup, mint, pool)
         finally:
-            await dp.stop_polling()
+            await harness.dp.stop_polling()  # a test may have restarted the bot
             await polling
             await bot.session.close()
             await services.aclose()
