@@ -15,6 +15,13 @@ log = structlog.get_logger(__name__)
 
 
 class OrdersWorker(SimpleWorker):
+    @property
+    def dequeue_timeout(self) -> int:
+        """An idle worker wakes at least every maintenance interval (RQ's default blocks ~405 s).
+        Maintenance restarts RQ's scheduler and the loop chains: after a Redis restart they
+        are what enqueues the next job, so nothing else would wake the worker."""
+        return max(1, min(super().dequeue_timeout, int(self.maintenance_interval)))
+
     def run_maintenance_tasks(self) -> None:
         super().run_maintenance_tasks()
         try:

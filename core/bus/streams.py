@@ -4,6 +4,10 @@ Several processes in one group share a stream's entries; each entry goes to one 
 entry stays pending until acknowledged, so a consumer that crashes before ``ack`` gets its own
 pending entries back when it restarts under the same name (``read`` first drains them), and a
 consumer that never comes back has its entries claimed by a live one (``claim_stale``).
+
+A Redis that restarts empty (no persistence, or a lost snapshot) loses the group with the
+stream: the consumer then creates the group again from the stream's start ("0") and carries on.
+Every entry in that stream was published after the restart, so none is skipped or repeated.
 """
 
 from __future__ import annotations
@@ -30,6 +34,11 @@ CLAIMED = Counter(
     "Stale entries taken over from another consumer",
     ["stream", "group"],
 )
+GROUP_RECREATED = Counter(
+    "solsignals_stream_group_recreated_total",
+    "Consumer groups created again after Redis lost them (a restart without data)",
+    ["stream", "group"],
+)
 PENDING = Gauge(
     "solsignals_stream_pending", "Entries delivered but not acknowledged", ["stream", "group"]
 )
@@ -39,6 +48,10 @@ PENDING = Gauge(
 class StreamEntry:
     id: str
     fields: dict[str, str]
+
+
+def _no_group(exc: aioredis.RedisError) -> bool:
+    return isinstance(exc, aioredis.ResponseError) and str(exc).startswith("NOGROUP")
 
 
 def _wrap(exc: aioredis.RedisError, what: str) -> UpstreamError:
@@ -97,6 +110,19 @@ class StreamConsumer:
         except aioredis.RedisError as exc:
             raise _wrap(exc, "XGROUP CREATE") from exc
 
+    async def _recreate_group(self, exc: aioredis.RedisError) -> None:
+        """Redis answered NOGROUP: it lost the group (restarted empty). Create it again from
+        the stream's start: what the stream holds now was published after the restart."""
+        log.warning(
+            "stream_group_recreated",
+            stream=self.stream,
+            group=self.group,
+            consumer=self.consumer,
+            error=str(exc),
+        )
+        GROUP_RECREATED.labels(self.stream, self.group).inc()
+        await self.ensure_group(start_id="0")
+
     async def read(self, *, count: int = 100, block_ms: int | None = 1000) -> list[StreamEntry]:
         """This consumer's own unacknowledged entries first (after a restart), then new ones."""
         if not self._drained_own_pending:
@@ -122,7 +148,10 @@ class StreamConsumer:
                 self.stream, self.group, self.consumer, min_idle_ms, start_id="0-0", count=count
             )
         except aioredis.RedisError as exc:
-            raise _wrap(exc, "XAUTOCLAIM") from exc
+            if not _no_group(exc):
+                raise _wrap(exc, "XAUTOCLAIM") from exc
+            await self._recreate_group(exc)
+            return []
         entries = _entries(answer[1])
         if entries:
             CLAIMED.labels(self.stream, self.group).inc(len(entries))
@@ -139,18 +168,25 @@ class StreamConsumer:
         try:
             info = await self._redis.xpending(self.stream, self.group)
         except aioredis.RedisError as exc:
-            raise _wrap(exc, "XPENDING") from exc
+            if not _no_group(exc):
+                raise _wrap(exc, "XPENDING") from exc
+            await self._recreate_group(exc)
+            info = {"pending": 0}
         pending = int(info["pending"])
         PENDING.labels(self.stream, self.group).set(pending)
         return pending
 
     async def _xreadgroup(self, start: str, count: int, block_ms: int | None) -> list[StreamEntry]:
-        try:
-            answer = await self._redis.xreadgroup(
-                self.group, self.consumer, {self.stream: start}, count=count, block=block_ms
-            )
-        except aioredis.RedisError as exc:
-            raise _wrap(exc, "XREADGROUP") from exc
+        for attempt in (1, 2):
+            try:
+                answer = await self._redis.xreadgroup(
+                    self.group, self.consumer, {self.stream: start}, count=count, block=block_ms
+                )
+                break
+            except aioredis.RedisError as exc:
+                if attempt == 2 or not _no_group(exc):
+                    raise _wrap(exc, "XREADGROUP") from exc
+                await self._recreate_group(exc)
         entries: list[StreamEntry] = []
         rows: Any = answer or []
         # RESP2 answers [[stream, items]], RESP3 {stream: items}.
