@@ -20,12 +20,18 @@ real ``FanOut`` with the real aiogram Bot in this process, with Telegram's pacin
 
 Per delivery: **own time** = publication (the entry id's Redis time, ms) -> the request leaving
 our process, minus the time spent waiting for pacing, retry_after or backoff (reported
-separately). Also: its parts (filter+render+enqueue, queue, attempt start -> request), the time
-it was ready but every one of the ``--max-in-flight`` requests was still awaiting the emulator's
-answer ("in-flight slot waits": the emulator's service time, not ours) and own time without it,
-the time to the emulator receiving the request (matched per chat in order), deliveries/s, CPU
-and RSS. Target: own time p99 < 100 ms. Prints figures; asserts nothing (``--summary`` adds one
-machine-readable line).
+separately); the request "leaves" once written to the socket. Also: its parts
+(filter+render+enqueue, queue, attempt start -> request), the time it was ready but every one
+of the ``--max-in-flight`` requests was still awaiting an answer ("in-flight slot waits"; not
+all the emulator's time: our process may be busy meanwhile, reading answers and recording them)
+and own time without it. The honest split of own time is the next pair: the part during which
+our event loop ran code (ours: this delivery's or others' in the same burst) and the part it
+sat idle in epoll awaiting the emulator's answers or Redis (a selector that notes its idle
+intervals). Then the time to the emulator receiving the request (matched per chat in order),
+deliveries/s, CPU (the process, the event loop's thread, the emulator), garbage collection
+pauses and RSS. Target: own time p99 < 100 ms. Prints figures; asserts nothing (``--summary``
+adds one machine-readable line). ``--profile FILE`` writes a cProfile of the measured phase
+(about doubles our CPU; compare proportions, not times).
 
     .venv/bin/python bench/bench_alert_latency.py --seconds 20 [--audience narrow] [--rate 200]
 """
@@ -35,10 +41,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import cProfile
+import gc
 import multiprocessing
 import os
 import random
 import resource
+import selectors
 import socket
 import statistics
 import sys
@@ -59,6 +67,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bots.telegram.app import build_bot
 from bots.telegram.config import BotSettings
 from bots.telegram.fanout import DeliveryReport, FanOut, FanoutSettings, Outcome
+from bots.telegram.fanout.intervals import Intervals
 from bots.telegram.services import BotServices
 from core.log import configure_logging
 from core.risk.report import Check, Verdict
@@ -75,6 +84,40 @@ REDIS_URL = os.environ.get("SOLSIGNALS_BENCH_REDIS", "redis://127.0.0.1:6379/5")
 TOKEN = "123456:BENCH-TOKEN"
 FIRST_CHAT = 70_000_000
 GROUPS = 50  # wallet groups users follow in the "narrow" audience
+
+
+class _TimedSelector(selectors.DefaultSelector):
+    """The event loop's selector, noting when the loop sat idle in it (unix s): waiting for
+    the emulator's answers, Redis or the publisher, with none of our code to run."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.idle = Intervals(kept=1_000_000)
+
+    def select(self, timeout: float | None = None) -> Any:
+        start = time.time()
+        ready = super().select(timeout)
+        end = time.time()
+        if end - start > 20e-6:
+            self.idle.add(start, end)
+        return ready
+
+
+class _GcPauses:
+    """Garbage collections while enabled: count and pause times (s)."""
+
+    def __init__(self) -> None:
+        self.pauses: list[float] = []
+        self._started = 0.0
+        self.enabled = False
+
+    def __call__(self, phase: str, _info: dict[str, Any]) -> None:
+        if not self.enabled:
+            return
+        if phase == "start":
+            self._started = time.perf_counter()
+        else:
+            self.pauses.append(time.perf_counter() - self._started)
 
 
 def _address(rng: random.Random) -> str:
@@ -257,7 +300,7 @@ async def _warm_up(
     if count <= 0:
         return
     rng = random.Random(-1)
-    last = ""
+    last: Any = ""
     for _ in range(count):
         fields = signal_to_stream_fields(_signal(rng, _address(rng), 1, buyers, narrow))
         last = await client.xadd(STREAM, fields)  # type: ignore[arg-type]
@@ -265,7 +308,7 @@ async def _warm_up(
         raise RuntimeError("the warm-up signals were not delivered within 120 s")
 
 
-async def run(args: argparse.Namespace) -> None:
+async def run(args: argparse.Namespace, idle: Intervals) -> None:
     rng = random.Random(args.seed)
     name = f"solsignals_bench_{uuid.uuid4().hex[:10]}"
     admin = await asyncpg.connect(SERVER_DSN)
@@ -348,6 +391,10 @@ async def run(args: argparse.Namespace) -> None:
         start_at = time.time() + 0.5
         ours.send(start_at)
         cpu_before = _cpu_s(None), _cpu_s(emulator._process.pid)
+        thread_cpu_before = time.thread_time()
+        gc_pauses = _GcPauses()
+        gc.callbacks.append(gc_pauses)
+        gc_pauses.enabled = True
         profiler = cProfile.Profile() if args.profile else None
         if profiler is not None:
             profiler.enable()
@@ -359,7 +406,10 @@ async def run(args: argparse.Namespace) -> None:
         cpu = (
             _cpu_s(None) - cpu_before[0],
             _cpu_s(emulator._process.pid) - cpu_before[1],
+            time.thread_time() - thread_cpu_before,
         )
+        gc_pauses.enabled = False
+        gc.callbacks.remove(gc_pauses)
         if profiler is not None:
             profiler.disable()
             profiler.dump_stats(args.profile)
@@ -382,6 +432,8 @@ async def run(args: argparse.Namespace) -> None:
     _print(
         args,
         cpu,
+        idle,
+        gc_pauses.pauses,
         signals,
         widths,
         reports,
@@ -397,7 +449,9 @@ async def run(args: argparse.Namespace) -> None:
 
 def _print(
     args: argparse.Namespace,
-    cpu: tuple[float, float],
+    cpu: tuple[float, float, float],
+    idle: Intervals,
+    gc_pauses_s: list[float],
     signals: list[Signal],
     widths: list[int],
     reports: list[DeliveryReport],
@@ -420,6 +474,17 @@ def _print(
     queue = [r.started_s - r.planned_s - r.waited_s for r in ok if r.started_s is not None]
     prep = [r.request_s - r.started_s for r in ok if r.request_s and r.started_s]
     slot = [r.slot_wait_s for r in ok]
+    # Own time split by what our event loop did meanwhile: ran code (ours: this delivery's or
+    # others'; or the OS ran something else on our core) or sat idle in epoll, awaiting the
+    # emulator's answers or Redis (pacing waits, idle too, are not part of own time).
+    loop_busy: list[float] = []
+    idle_own: list[float] = []
+    for r in ok:
+        if r.request_s is None:
+            continue
+        loop_idle = idle.covered(r.published_s, r.request_s)
+        loop_busy.append(max(0.0, r.request_s - r.published_s - loop_idle))
+        idle_own.append(max(0.0, loop_idle - r.waited_s))
     own_cpu = [r.own_s - r.slot_wait_s for r in ok if r.own_s is not None]
     answered = [r.done_s - r.published_s for r in ok]
 
@@ -474,6 +539,8 @@ def _print(
     print(_line("  attempt start -> request leaves", prep))
     print(_line("  of which in-flight slot waits", slot))
     print(_line("own time - in-flight slot waits", own_cpu))
+    print(_line("own time, our loop busy (our CPU)", loop_busy))
+    print(_line("own time, loop idle (awaits answers)", idle_own))
     print(_line("pacing / retry waits", waited))
     print(_line("pub -> request (incl. waits)", total))
     print(
@@ -501,7 +568,12 @@ def _print(
             "SUMMARY "
             + " ".join(
                 f"{name}_p{p}={_pct([v * 1000 for v in values], p):.1f}"
-                for name, values in (("own", own), ("own_noslot", own_cpu), ("plan", plan))
+                for name, values in (
+                    ("own", own),
+                    ("own_noslot", own_cpu),
+                    ("own_busy", loop_busy),
+                    ("plan", plan),
+                )
                 for p in (50, 99)
             )
             + f" rate={len(ok) / window:.1f} cpu_ms_per_delivery="
@@ -512,6 +584,12 @@ def _print(
         f"core, {cpu[0] / max(1, len(reports)) * 1000:.2f} ms per delivery incl. filtering and "
         f"rendering), emulator {cpu[1]:.1f} s ({cpu[1] / window * 100:.0f}%); "
         f"machine load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs"
+    )
+    print(
+        f"CPU of the event loop's thread {cpu[2]:.1f} s "
+        f"({cpu[2] / max(1, len(reports)) * 1000:.2f} ms per delivery; the rest: other threads); "
+        f"garbage collections {len(gc_pauses_s)}, {sum(gc_pauses_s) * 1000:.0f} ms in all, "
+        f"longest {max(gc_pauses_s, default=0.0) * 1000:.1f} ms"
     )
     print(
         f"RSS: {rss_now:.0f} MiB now, {rss_peak:.0f} MiB peak (this process: fan-out, set-up, "
@@ -548,7 +626,9 @@ def main() -> None:
     )
     args = parser.parse_args()
     configure_logging("warning", "console")
-    asyncio.run(run(args))
+    selector = _TimedSelector()
+    with asyncio.Runner(loop_factory=lambda: asyncio.SelectorEventLoop(selector)) as runner:
+        runner.run(run(args, selector.idle))
 
 
 if __name__ == "__main__":

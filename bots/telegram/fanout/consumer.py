@@ -24,6 +24,7 @@ from typing import Any, Generic, Protocol, TypeVar
 
 import redis.asyncio as aioredis
 import structlog
+from prometheus_client import Counter
 
 from bots.telegram.cards import RenderedCard
 from bots.telegram.fanout import metrics
@@ -121,6 +122,13 @@ class AlertReader(Generic[A]):
         self._now = monotonic
         self.kind = planner.kind
         self.tracker = EntryTracker()
+        # labelled metrics of each finished delivery, looked up once
+        self._delivered: dict[Outcome, Counter] = {
+            o: metrics.DELIVERED.labels(o.value) for o in Outcome if o is not Outcome.DEAD
+        }
+        self._by_outcome = {
+            o: metrics.DELIVERIES_BY_KIND.labels(self.kind.value, o.value) for o in Outcome
+        }
 
     def _loop(self, name: str) -> str:
         """A loop's metric label: "reader" for signals, "activity_reader" for activity."""
@@ -343,10 +351,10 @@ class AlertReader(Generic[A]):
         done_s = time.time()
         delivered = result.outcome is not Outcome.DEAD
         if delivered:
-            metrics.DELIVERED.labels(result.outcome.value).inc()
+            self._delivered[result.outcome].inc()
             metrics.LATENCY.observe(max(0.0, done_s - delivery.subject.at))
             metrics.WAIT_SECONDS.observe(delivery.waited_s)
-        metrics.DELIVERIES_BY_KIND.labels(self.kind.value, result.outcome.value).inc()
+        self._by_outcome[result.outcome].inc()
         state = delivery.state
         if delivered and state is not None and result.message_id is not None:
             state.ref, state.known = CardRef(result.message_id, result.is_photo), True

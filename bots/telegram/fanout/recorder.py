@@ -2,11 +2,17 @@
 progress (``Progress``), many deliveries per round trip.
 
 Each finished delivery calls ``record`` and waits for its own write. The first caller starts a
-flush; deliveries finishing while it runs join the next one (a group commit): at 200
-deliveries/s that is a handful of pipelines per second instead of one per delivery, and an idle
-fan-out still writes at once. A batch is tried ``attempts`` times (waits 0.2 s, 0.4 s, ...);
-when it keeps failing every delivery in it gets False (its entry stays pending: claimed again
-later, its recorded chats skipped).
+flush ``linger_s`` later (2 ms: the deliveries finishing meanwhile join it); deliveries finishing
+while it runs join the next one (a group commit): in a burst of answers that is one write per
+15-20 deliveries instead of one per 4 without the linger (profiled), and an idle fan-out still
+writes within milliseconds. A batch is one Lua script call (``SADD`` + ``EXPIRE`` per entry,
+``SET ... EX`` per card): Redis runs it whole, without another client's command in between (a
+connection lost before it arrives writes nothing; a command failing in it, a wrong-typed key,
+leaves the writes before it), and the answer is one integer
+(a pipeline of one ``SET`` per delivery cost about as much CPU to pack and parse as sending the
+message). A batch is tried ``attempts`` times (waits 0.2 s, 0.4 s, ...); when it keeps failing
+every delivery in it gets False (its entry stays pending: claimed again later, its recorded
+chats skipped).
 """
 
 from __future__ import annotations
@@ -24,6 +30,25 @@ log = structlog.get_logger(__name__)
 
 MAX_BATCH = 1000
 
+# KEYS: the entries' progress sets, then the card references. ARGV: ttl, the number of progress
+# sets, then per set its member count and members, then the card values (in KEYS' order).
+_WRITE = """
+local ttl = ARGV[1]
+local sets = tonumber(ARGV[2])
+local at = 3
+for i = 1, sets do
+  local count = tonumber(ARGV[at])
+  redis.call('SADD', KEYS[i], unpack(ARGV, at + 1, at + count))
+  redis.call('EXPIRE', KEYS[i], ttl)
+  at = at + count + 1
+end
+for i = sets + 1, #KEYS do
+  redis.call('SET', KEYS[i], ARGV[at], 'EX', ttl)
+  at = at + 1
+end
+return #KEYS
+"""
+
 
 @dataclass(frozen=True, slots=True)
 class Record:
@@ -40,14 +65,23 @@ class _Waiting:
 
 class Recorder:
     def __init__(
-        self, redis: aioredis.Redis, *, ttl_s: int, attempts: int = 3, backoff_s: float = 0.2
+        self,
+        redis: aioredis.Redis,
+        *,
+        ttl_s: int,
+        attempts: int = 3,
+        backoff_s: float = 0.2,
+        linger_s: float = 0.002,
     ) -> None:
         self._redis = redis
+        self._linger_s = linger_s
         self._ttl_s = ttl_s
         self._attempts = attempts
         self._backoff_s = backoff_s
         self._waiting: list[_Waiting] = []
         self._flushing: asyncio.Task[None] | None = None
+        self._script = redis.register_script(_WRITE)
+        self._iterations = metrics.LOOP_ITERATIONS.labels("recorder")
 
     async def record(self, record: Record) -> bool:
         """Write ``record`` (with whatever else is waiting); False when Redis kept failing."""
@@ -58,36 +92,43 @@ class Recorder:
         return await asyncio.shield(waiting.done)
 
     async def _flush(self) -> None:
-        while self._waiting:
-            batch, self._waiting = self._waiting[:MAX_BATCH], self._waiting[MAX_BATCH:]
-            metrics.LOOP_ITERATIONS.labels("recorder").inc()
-            metrics.RECORD_BATCH.observe(len(batch))
-            try:
+        batch: list[_Waiting] = []
+        try:
+            if self._linger_s > 0:
+                await asyncio.sleep(self._linger_s)
+            while self._waiting:
+                batch, self._waiting = self._waiting[:MAX_BATCH], self._waiting[MAX_BATCH:]
+                self._iterations.inc()
+                metrics.RECORD_BATCH.observe(len(batch))
                 ok = await self._write([w.record for w in batch])
-            except BaseException as exc:  # a bug, or cancelled: nobody waits forever
-                for w in batch + self._waiting:
+                for w in batch:
                     if not w.done.done():
-                        w.done.set_exception(exc)
-                self._waiting = []
-                raise
-            for w in batch:
+                        w.done.set_result(ok)
+        except BaseException as exc:  # a bug, or cancelled: nobody waits forever
+            for w in batch + self._waiting:
                 if not w.done.done():
-                    w.done.set_result(ok)
+                    w.done.set_exception(exc)
+            self._waiting = []
+            raise
 
     async def _write(self, records: list[Record]) -> bool:
-        chats: dict[str, list[str]] = {}
+        chats: dict[str, list[int]] = {}
+        card_keys: list[str] = []
+        card_values: list[str] = []
         for r in records:
-            chats.setdefault(r.progress_key, []).append(str(r.chat_id))
+            chats.setdefault(r.progress_key, []).append(r.chat_id)
+            if r.card is not None:
+                card_keys.append(r.card[0])
+                card_values.append(r.card[1])
+        keys: list[str] = [*chats, *card_keys]
+        args: list[str | int] = [self._ttl_s, len(chats)]
+        for members in chats.values():
+            args.append(len(members))
+            args.extend(members)
+        args.extend(card_values)
         for attempt in range(self._attempts):
             try:
-                pipe = self._redis.pipeline(transaction=False)
-                for r in records:
-                    if r.card is not None:
-                        pipe.set(r.card[0], r.card[1], ex=self._ttl_s)
-                for key, members in chats.items():
-                    pipe.sadd(key, *members)
-                    pipe.expire(key, self._ttl_s)
-                await pipe.execute()
+                await self._script(keys=keys, args=args)
                 return True
             except (aioredis.RedisError, UpstreamError) as exc:
                 log.warning(

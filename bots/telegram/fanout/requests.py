@@ -7,10 +7,11 @@ each value into a form field (``BaseSession.prepare_value``: the bot's defaults 
 (~0.7-1 ms of CPU per message, measured). ``CardRequests`` does it once per card and method,
 with aiogram's own ``prepare_value`` (so the body is the one aiogram would send), and per
 delivery only puts ``chat_id`` (and ``message_id`` for an edit) in front of the encoded form and
-posts it through the bot's own aiohttp session (``AiohttpSession.create_session``, URL from
-``session.api.api_url``, the session's timeout).
+posts it on a keep-alive connection of the fan-out's own ``transport.HttpPool`` (URL from
+``session.api.api_url``, the session's timeout): aiohttp's client costs more CPU per request
+than the rest of a delivery. ``on_request`` is called once the request is written.
 
-A successful answer is read for what the fan-out needs (``message_id``; a photo's ``file_id``).
+A successful answer is read for what the fan-out needs (``message_id``), with orjson.
 Anything else (an error status, ``ok: false``, an unreadable body) goes through aiogram's
 ``check_response``, so failures are aiogram's own exceptions (``TelegramRetryAfter``,
 ``TelegramForbiddenError``...), and network errors and timeouts become ``TelegramNetworkError``
@@ -19,17 +20,19 @@ as in ``AiohttpSession.make_request``.
 Photo cards: the first chat's ``sendPhoto`` uploads the PNG through aiogram (multipart); later
 chats reuse the uploaded photo's ``file_id`` (Telegram keeps it for the bot; if Telegram refuses
 it, the photo is uploaded again). A bot whose session is not an ``AiohttpSession`` is called
-through aiogram's methods throughout.
+through aiogram's methods throughout, and so is one configured with a proxy.
 """
 
 from __future__ import annotations
 
-import json
+import ssl
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
+import certifi
+import orjson
 from aiogram import Bot
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.exceptions import TelegramBadRequest, TelegramNetworkError
@@ -41,11 +44,10 @@ from aiogram.methods import (
     TelegramMethod,
 )
 from aiogram.types import BufferedInputFile, Message
-from aiohttp import ClientError, ClientTimeout
 
 from bots.telegram.cards import PHOTO_NAME, RenderedCard
+from bots.telegram.fanout.transport import HttpPool, Origin
 
-_FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 _VARYING = frozenset({"chat_id", "message_id"})
 
 
@@ -54,8 +56,8 @@ class _Form:
     """One method's request for a card, but for ``chat_id`` / ``message_id``."""
 
     method: TelegramMethod[Any]  # aiogram's method object (for check_response and errors)
-    url: str
-    tail: str  # the url-encoded fields other than chat_id and message_id
+    path: bytes  # the URL's path on the Bot API server
+    tail: bytes  # b"&" and the url-encoded fields other than chat_id and message_id
 
 
 @dataclass(slots=True)
@@ -82,8 +84,24 @@ class CardRequests:
         self._on_request = on_request
         session = bot.session
         self._session: AiohttpSession | None = (
-            session if isinstance(session, AiohttpSession) else None
+            session if isinstance(session, AiohttpSession) and session.proxy is None else None
         )
+        self._pool: HttpPool | None = None
+        if self._session is not None:
+            try:
+                origin, _path = Origin.of(self._session.api.api_url(token=bot.token, method="x"))
+            except ValueError:  # not an http(s) server: aiogram's way
+                self._session = None
+            else:
+                context = None
+                if origin.scheme == "https":
+                    context = ssl.create_default_context(cafile=certifi.where())  # as aiogram
+                self._pool = HttpPool(origin, ssl_context=context)
+
+    async def aclose(self) -> None:
+        """Close the kept-alive connections."""
+        if self._pool is not None:
+            await self._pool.aclose()
 
     def prepare(self, card: RenderedCard) -> PreparedCard:
         return PreparedCard(card)
@@ -171,41 +189,39 @@ class CardRequests:
         if files:  # never: uploads go through aiogram
             raise ValueError("a prepared request cannot carry a file")
         url = self._session.api.api_url(token=self._bot.token, method=method.__api_method__)
-        return _Form(method, url, urlencode(fields))
+        _origin, path = Origin.of(url)
+        # doseq=True, as aiohttp's FormData: a str enum (the bot's default ParseMode.HTML) is
+        # encoded as its value ("HTML"), not as str() of it ("ParseMode.HTML")
+        tail = urlencode(fields, doseq=True).encode()
+        return _Form(method, path.encode(), b"&" + tail if tail else b"")
 
     async def _post(
         self, form: _Form, chat_id: int, message_id: int | None, valid: Callable[[Any], bool]
     ) -> Any:
         """POST the form for this chat; the answer's ``result`` as JSON data, when ``valid``
         says it is what the method returns (else aiogram reads the answer, and raises)."""
-        assert self._session is not None
-        head = f"chat_id={chat_id}&"
-        if message_id is not None:
-            head += f"message_id={message_id}&"
-        client = await self._session.create_session()
-        self._on_request()
+        assert self._session is not None and self._pool is not None
+        if message_id is None:
+            body = b"chat_id=%d%s" % (chat_id, form.tail)
+        else:
+            body = b"chat_id=%d&message_id=%d%s" % (chat_id, message_id, form.tail)
         try:
-            async with client.post(
-                form.url,
-                data=(head + form.tail).encode(),
-                headers=_FORM,
-                timeout=ClientTimeout(total=self._session.timeout),
-            ) as resp:
-                status = resp.status
-                raw = await resp.text()
+            status, raw = await self._pool.post(
+                form.path, body, timeout_s=self._session.timeout, on_sent=self._on_request
+            )
         except TimeoutError as exc:
             raise TelegramNetworkError(
                 method=self._method(form, chat_id, message_id), message="Request timeout error"
             ) from exc
-        except ClientError as exc:
+        except OSError as exc:
             raise TelegramNetworkError(
                 method=self._method(form, chat_id, message_id),
                 message=f"{type(exc).__name__}: {exc}",
             ) from exc
         if 200 <= status <= 226:
             try:
-                answer = json.loads(raw)
-            except ValueError:
+                answer = orjson.loads(raw)
+            except orjson.JSONDecodeError:
                 answer = None
             if (
                 isinstance(answer, dict)
@@ -217,7 +233,7 @@ class CardRequests:
             bot=self._bot,
             method=self._method(form, chat_id, message_id),
             status_code=status,
-            content=raw,
+            content=raw.decode("utf-8", errors="replace"),
         )
         result = response.result
         return result.model_dump() if isinstance(result, Message) else result

@@ -16,8 +16,10 @@ looked up when the delivery was planned (``messages.CardStates``); "message is n
 counts as delivered; an earlier card that is gone (deleted, too old) gets a new one. Requests are
 serialised once per card (``requests.CardRequests``).
 
-Time a ready delivery spent while every slot awaited an answer is noted on it (``slot_wait_s``):
-the Bot API's time, which the benchmark reports apart from ours.
+Time a ready delivery spent while every slot awaited an answer is noted on it (``slot_wait_s``).
+It is not all the Bot API's time: while the slots are taken this process may be busy too
+(reading answers, recording them); the benchmark splits own time by whether our event loop ran
+or sat idle awaiting answers.
 """
 
 from __future__ import annotations
@@ -25,7 +27,6 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import time
-from collections import deque
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -45,6 +46,7 @@ from bots.telegram.fanout.errors import (
     edit_not_modified,
     edit_target_gone,
 )
+from bots.telegram.fanout.intervals import Intervals
 from bots.telegram.fanout.messages import CardRef
 from bots.telegram.fanout.outbox import Outbox
 from bots.telegram.fanout.requests import CardRequests
@@ -120,8 +122,9 @@ class Sender:
         self._tasks: set[asyncio.Task[None]] = set()  # deliveries being sent or recorded
         self._holding: set[asyncio.Task[None]] = set()  # ... of which awaiting the Bot API
         self._stopping = asyncio.Event()
-        self._pauses: deque[list[float]] = deque(maxlen=_PAUSES_KEPT)  # [start, end] (mono)
-        self._blocked: deque[list[float]] = deque(maxlen=_PAUSES_KEPT)  # no slot free (mono)
+        self._pauses = Intervals(_PAUSES_KEPT)  # global rate, retry_after (monotonic)
+        self._blocked = Intervals(_PAUSES_KEPT)  # no slot free (monotonic)
+        self._iterations = metrics.LOOP_ITERATIONS.labels("sender")
         install_request_stamp(bot)
         self.requests = CardRequests(bot, _stamp_request)
 
@@ -137,7 +140,7 @@ class Sender:
             if self._slots.locked():  # every slot awaits an answer: note how long
                 blocked_from = self._now()
                 await self._slots.acquire()
-                self._note_blocked(blocked_from, self._now())
+                self._blocked.add(blocked_from, self._now())
             else:
                 await self._slots.acquire()
             try:
@@ -148,7 +151,7 @@ class Sender:
             if delivery is None:
                 self._slots.release()
                 return
-            metrics.LOOP_ITERATIONS.labels("sender").inc()
+            self._iterations.inc()
             task = asyncio.create_task(self._run_one(delivery), name="telegram-alert-send")
             self._tasks.add(task)
             self._holding.add(task)
@@ -166,6 +169,7 @@ class Sender:
             if pending:
                 await asyncio.gather(*pending, return_exceptions=True)
                 log.warning("telegram.fanout_drain_timeout", cancelled=len(pending))
+        await self.requests.aclose()
 
     def _release(self, task: asyncio.Task[Any] | None) -> None:
         """The task's Bot API call is over: its slot is free (recording it needs none)."""
@@ -201,7 +205,7 @@ class Sender:
                 await self._wait(at - now)
                 continue
             delivery = outbox.pop()
-            delivery.waited_s += self._paused_between(delivery.ready_s, now)
+            delivery.waited_s += self._pauses.covered(delivery.ready_s, now)
             slot = pacer.next_slot(chat, now)
             if slot > now:  # this chat's own rate
                 delivery.waited_s += slot - now
@@ -209,8 +213,8 @@ class Sender:
                 outbox.defer(chat, slot)
                 continue
             pacer.sent(chat, now)
-            # ready while every in-flight slot awaited an answer: the API's time, not ours
-            delivery.slot_wait_s += self._between(self._blocked, delivery.ready_s, now)
+            # ready while every in-flight slot awaited an answer
+            delivery.slot_wait_s += self._blocked.covered(delivery.ready_s, now)
             return outbox.start(chat)
         return None
 
@@ -226,30 +230,7 @@ class Sender:
 
     def _note_pause(self, start: float, end: float) -> None:
         metrics.PAUSED_SECONDS.inc(end - start)
-        if self._pauses and self._pauses[-1][1] >= start:
-            self._pauses[-1][1] = max(self._pauses[-1][1], end)
-        else:
-            self._pauses.append([start, end])
-
-    def _note_blocked(self, start: float, end: float) -> None:
-        if self._blocked and self._blocked[-1][1] >= start:
-            self._blocked[-1][1] = max(self._blocked[-1][1], end)
-        else:
-            self._blocked.append([start, end])
-
-    def _paused_between(self, start: float, end: float) -> float:
-        """Time within [start, end] the whole sender was paused (global rate, retry_after)."""
-        return self._between(self._pauses, start, end)
-
-    @staticmethod
-    def _between(intervals: deque[list[float]], start: float, end: float) -> float:
-        """The part of [start, end] the intervals cover (the newest are kept)."""
-        total = 0.0
-        for p_start, p_end in reversed(intervals):
-            if p_end <= start:
-                break
-            total += max(0.0, min(end, p_end) - max(start, p_start))
-        return total
+        self._pauses.add(start, end)
 
     # ---- one delivery ---------------------------------------------------------------------
 
