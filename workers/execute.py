@@ -1,5 +1,9 @@
 """Executing a claimed order's trade: the ``orders`` queue's job, shared with the reaper.
 
+Once ``OrderStore.finish`` has recorded how an attempt ended, its notice (``trading.out``:
+executed, failed or re-armed) is published for the user's chat; a notice that cannot be
+published is logged and counted, and never makes the sell fail or run again.
+
 The trade's idempotency key is the order's (``order-<id>-<attempt>``), so running this for the
 same order any number of times — a replayed job, a worker restarted, the reaper — makes at most
 one trade: the executor finds the key's request and resumes it (a request already ``sent`` is
@@ -12,9 +16,11 @@ import structlog
 from prometheus_client import Counter
 
 from core.bus.streams import StreamPublisher
+from core.errors import UpstreamError
 from core.trading.autotrade import STREAM as AUTOTRADE_STREAM
 from core.trading.autotrade import IntentState, intent_to_stream_fields
 from core.trading.executor import TradeExecutor
+from core.trading.notices import NoticePublisher
 from core.trading.order_store import OrderStore, OrderView
 from core.trading.trade_types import TradeOutcome, TradeUpdate, UpdateKind
 from workers.runtime import Services, runtime
@@ -29,9 +35,15 @@ ORDER_RUNS = Counter(
 
 
 async def run_order(
-    order: OrderView, *, store: OrderStore, executor: TradeExecutor, actor: str = "worker"
+    order: OrderView,
+    *,
+    store: OrderStore,
+    executor: TradeExecutor,
+    actor: str = "worker",
+    notices: NoticePublisher | None = None,
 ) -> TradeOutcome:
-    """Execute ``order``'s trade (or resume it) and record how it ended."""
+    """Execute ``order``'s trade (or resume it), record how it ended, then tell the user
+    (``notices``; None: nobody is told)."""
 
     async def on_update(update: TradeUpdate) -> None:
         if update.kind is UpdateKind.SENT and update.signature:
@@ -46,6 +58,8 @@ async def run_order(
     else:
         result = "rearmed" if finished.state.value == "armed" else finished.state.value
     ORDER_RUNS.labels(result).inc()
+    if finished is not None and notices is not None:  # recorded: now the user may hear of it
+        await notices.order_finished(order, finished, outcome, int(store.now().timestamp()))
     log.info(
         "order_run",
         order_id=order.id,
@@ -63,7 +77,12 @@ async def execute_claimed(services: Services, order_id: int) -> str:
     if order is None or not order.state.in_flight:
         ORDER_RUNS.labels("skipped").inc()
         return "skipped"
-    outcome = await run_order(order, store=services.orders, executor=services.executor)
+    outcome = await run_order(
+        order,
+        store=services.orders,
+        executor=services.executor,
+        notices=NoticePublisher(services.aredis),
+    )
     return outcome.state.value
 
 
@@ -77,6 +96,10 @@ async def _execute(order_id: int) -> str:
     return await execute_claimed(await runtime().services(), order_id)
 
 
+INTENT_PUBLISH_FAILED = Counter(
+    "solsignals_autotrade_outcome_publish_failures_total",
+    "Auto-buy outcomes recorded but not published on autotrade.out (Redis failed)",
+)
 INTENT_RUNS = Counter(
     "solsignals_autotrade_runs_total",
     "Executions of confirmed auto-buys, by result (done, failed, in_progress, skipped)",
@@ -98,9 +121,13 @@ async def execute_intent_now(services: Services, intent_id: int) -> str:
         INTENT_RUNS.labels("in_progress" if outcome.in_progress else "skipped").inc()
         return "in_progress" if outcome.in_progress else "skipped"
     INTENT_RUNS.labels(finished.state.value).inc()
-    await StreamPublisher(services.aredis, AUTOTRADE_STREAM).publish(
-        intent_to_stream_fields(finished)
-    )
+    try:  # recorded already: a lost message must not fail the job (the buy is not repeated)
+        await StreamPublisher(services.aredis, AUTOTRADE_STREAM).publish(
+            intent_to_stream_fields(finished)
+        )
+    except UpstreamError as exc:
+        INTENT_PUBLISH_FAILED.inc()
+        log.error("autotrade_outcome_publish_failed", intent=intent.id, error=str(exc))
     log.info(
         "autotrade_buy",
         intent=intent.id,

@@ -8,7 +8,7 @@ the chain itself (``getSignatureStatuses`` with the full history) — logged and
 under the same key: the executor resumes that one trade — a landed transaction is recorded
 (``done``) without being sent again; one that never landed is rebroadcast (the same signed
 bytes) or, once its blockhash expired, re-quoted; a trade that never started starts. Never a
-second sell.
+second sell. An order it finishes is notified to its user like any other (``trading.out``).
 
 ``reaper_tick`` is the RQ job (every ``WORKER_REAPER_INTERVAL_S``).
 """
@@ -24,6 +24,7 @@ from core.chain.rpc_client import RpcClient
 from core.errors import UpstreamError
 from core.trading.audit import AuditTrail
 from core.trading.executor import TradeExecutor
+from core.trading.notices import NoticePublisher
 from core.trading.order_store import OrderStore, OrderView
 from core.trading.trade_requests import TradeRequestStore
 from workers.execute import run_order
@@ -81,6 +82,7 @@ async def reap_pass(
     audit: AuditTrail,
     owner: str,
     limit: int = 50,
+    notices: NoticePublisher | None = None,
 ) -> list[Recovery]:
     recoveries = []
     for order in await store.take_over_expired(owner, limit=limit):
@@ -95,7 +97,9 @@ async def reap_pass(
         log.warning(
             "order_recovering", order_id=order.id, key=order.trade_key, chain=chain, **facts
         )
-        outcome = await run_order(order, store=store, executor=executor, actor=owner)
+        outcome = await run_order(
+            order, store=store, executor=executor, actor=owner, notices=notices
+        )
         state = "in_progress" if outcome.in_progress else outcome.state.value
         RECOVERED.labels(chain, state).inc()
         recoveries.append(Recovery(order.id, chain, state))
@@ -112,6 +116,7 @@ async def reap_now(services: Services) -> list[Recovery]:
         executor=services.executor,
         audit=services.audit,
         owner=f"reaper:{rt.owner}",
+        notices=NoticePublisher(services.aredis),
     )
 
 

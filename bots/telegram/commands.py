@@ -31,9 +31,12 @@ COMMANDS: tuple[Command, ...] = (
     Command("settings", ""),
     Command("trading", "[on|off|import]"),
     Command("wallet", ""),
+    Command("limits", "[trade|daily|slippage <value>|reset]"),
     Command("buy", "<mint> <SOL>"),
     Command("sell", "<mint> <percent>"),
     Command("positions", ""),
+    Command("tpsl", "<mint> [template|preset|off]"),
+    Command("autotrade", "[add <name> <conditions>]"),
     Command("lang", "[en|fr]"),
 )
 
@@ -60,8 +63,13 @@ def describe(name: str, _: Translator) -> str:
         "lang": _("Language: English or French"),
         "trading": _("Trading: status, turn on (creates a wallet), import a key, turn off"),
         "wallet": _("Your trading wallet: address, SOL balance, key export"),
+        "limits": _("Your own trading limits: per trade, per day, slippage (lower only)"),
         "buy": _("Buy a token for an amount of SOL"),
         "sell": _("Sell a share (1-100 %) of a token you hold"),
         "positions": _("Open positions with PnL, and Sell buttons"),
+        "tpsl": _(
+            "Take profit / stop loss orders of a position: show, set (safe, moon, scalp…), off"
+        ),
+        "autotrade": _("Auto-trade rules: buy when a signal matches (confirm or direct)"),
     }
     return texts[name]

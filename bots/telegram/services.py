@@ -20,6 +20,7 @@ from core.signals.rules_store import RulesStore
 from core.signals.store import SignalStore
 from core.storage.db import create_engine, parse_database_url
 from core.storage.repository import Repository
+from core.trading.autotrade_store import AutoTradeStore
 from core.trading.service import TradingService
 from core.users.service import UserService
 from core.wallets.registry import WalletRegistry
@@ -39,6 +40,7 @@ class BotServices:
     activity: SmartActivity
     rules: RulesStore
     repository: Repository
+    autotrade: AutoTradeStore  # rules and intents (Confirm / Cancel); the workers buy
     clock: Callable[[], datetime] = utc_now
     database_url: str = field(default="", repr=False)
     trading: TradingService | None = None  # None unless the operator set TRADING_ENABLED
@@ -68,6 +70,7 @@ class BotServices:
             activity=SmartActivity(engine=engine, clock=clock),
             rules=RulesStore(engine=engine, clock=clock),
             repository=Repository(url, engine=engine),
+            autotrade=AutoTradeStore(engine=engine, clock=clock),
             clock=clock,
             database_url=database_url,
             trading=trading,

@@ -499,6 +499,7 @@ class AutoTradeRuleRecord(SQLModel, table=True):
     template: dict[str, Any] | None = Field(default=None, sa_type=sa.JSON(), nullable=True)
     created_at: datetime = Field(default_factory=utc_now, sa_type=UtcDateTime(), nullable=False)
     updated_at: datetime = Field(default_factory=utc_now, sa_type=UtcDateTime(), nullable=False)
+    removed_at: datetime | None = _time()  # removed by its user (migration 0008); kept for intents
 
 
 class AutoTradeIntentRecord(SQLModel, table=True):

@@ -173,9 +173,66 @@ class AutoTradeStore(EngineOwner):
         return _rule(row) if row else None
 
     async def rules_of(self, user_id: int) -> list[AutoTradeRule]:
-        query = sa.select(RULES).where(RULES.c.user_id == user_id).order_by(RULES.c.id)
+        """The user's rules (removed ones excluded), oldest first."""
+        query = (
+            sa.select(RULES)
+            .where(RULES.c.user_id == user_id, RULES.c.removed_at.is_(None))
+            .order_by(RULES.c.id)
+        )
         async with self._engine.connect() as conn:
             return [_rule(r) for r in (await conn.execute(query)).all()]
+
+    async def remove_rule(self, rule_id: int, *, user_id: int) -> tuple[AutoTradeRule, int]:
+        """Remove the user's rule: it is disabled and hidden for good, and its intents still
+        waiting for the user's answer are cancelled (reason ``rule_removed``); the row and its
+        intents stay, so the history of what it bought remains. The rule and how many intents
+        were cancelled; ``UserInputError`` when it is not one of the user's (or already gone).
+        Intents already confirmed or executing finish as they are."""
+        now = self.now()
+        async with self._engine.begin() as conn:
+            row = (
+                await conn.execute(
+                    RULES.update()
+                    .where(
+                        RULES.c.id == rule_id,
+                        RULES.c.user_id == user_id,
+                        RULES.c.removed_at.is_(None),
+                    )
+                    .values(enabled=False, removed_at=now, updated_at=now)
+                    .returning(*RULES.c)
+                )
+            ).first()
+            if row is None:
+                raise UserInputError(f"auto-trade rule {rule_id} is not one of yours")
+            cancelled = (
+                await conn.execute(
+                    INTENTS.update()
+                    .where(INTENTS.c.rule_id == rule_id, INTENTS.c.state == IS.PENDING.value)
+                    .values(state=IS.CANCELLED.value, reason="rule_removed", updated_at=now)
+                    .returning(INTENTS.c.id, INTENTS.c.trade_key)
+                )
+            ).all()
+            for intent in cancelled:
+                await _audit(
+                    conn,
+                    intent.id,
+                    f"user:{user_id}",
+                    "autotrade.cancelled",
+                    now,
+                    trade_key=intent.trade_key,
+                    reason="rule_removed",
+                )
+            await audit.append(
+                conn,
+                actor=f"user:{user_id}",
+                action="autotrade.rule_removed",
+                subject=f"autotrade_rule:{rule_id}",
+                details={"name": row.name, "cancelled_intents": [i.id for i in cancelled]},
+                idempotency_key=None,
+                at=now,
+            )
+        log.info("autotrade_rule_removed", rule_id=rule_id, cancelled=len(cancelled))
+        return _rule(row), len(cancelled)
 
     async def set_enabled(self, rule_id: int, *, user_id: int, enabled: bool) -> AutoTradeRule:
         now = self.now()
@@ -183,7 +240,11 @@ class AutoTradeStore(EngineOwner):
             row = (
                 await conn.execute(
                     RULES.update()
-                    .where(RULES.c.id == rule_id, RULES.c.user_id == user_id)
+                    .where(
+                        RULES.c.id == rule_id,
+                        RULES.c.user_id == user_id,
+                        RULES.c.removed_at.is_(None),
+                    )
                     .values(enabled=enabled, updated_at=now)
                     .returning(*RULES.c)
                 )

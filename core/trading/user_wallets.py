@@ -12,6 +12,9 @@ activating a different wallet turns it off again (a new wallet needs a new confi
 change locks the user's row (PostgreSQL ``FOR UPDATE``) and appends its audit row in the same
 transaction: ``wallet.created``, ``wallet.imported``, ``wallet.retired``, ``trading.enabled``,
 ``trading.disabled``.
+
+It also writes the user's own limits (``set_own_limit``, ``reset_own_limits``; see
+``core.trading.own_limits``), each change audited as ``trading.limits_changed``.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ from core.storage.db import DatabaseUrl
 from core.storage.engine_owner import EngineOwner
 from core.storage.models import User, UserWalletRecord
 from core.trading import audit
+from core.trading.own_limits import EXTRA_KEY, Ceilings, OwnLimit, OwnLimits, stored_value
 from core.users.settings import UserSettings
 
 WALLETS: sa.Table = UserWalletRecord.__table__  # type: ignore[attr-defined]
@@ -221,6 +225,48 @@ class UserWallets(EngineOwner):
             return await self._write_trading(
                 conn, user_id, settings, enabled, actor, self._clock(), current
             )
+
+    async def set_own_limit(
+        self,
+        user_id: int,
+        limit: OwnLimit,
+        value: int,
+        *,
+        ceilings: Ceilings,
+        actor: str | None = None,
+    ) -> OwnLimits:
+        """Set one of the user's own limits (lamports, or bps for slippage). A value above the
+        operator's ceiling is refused (``AboveCeiling`` names it) and nothing is written."""
+        stored = stored_value(limit, value, ceilings)
+        return await self._write_limits(user_id, {limit.value: stored}, actor)
+
+    async def reset_own_limits(self, user_id: int, *, actor: str | None = None) -> OwnLimits:
+        """Back to the operator's limits."""
+        return await self._write_limits(user_id, None, actor)
+
+    async def _write_limits(
+        self, user_id: int, changes: dict[str, Any] | None, actor: str | None
+    ) -> OwnLimits:
+        actor = actor or f"user:{user_id}"
+        async with self._engine.begin() as conn:
+            settings = await self._lock_user(conn, user_id)
+            own: dict[str, Any] = dict(settings.extra.get(EXTRA_KEY) or {})
+            own = {} if changes is None else {**own, **changes}
+            extra = {**settings.extra, EXTRA_KEY: own}
+            changed = dataclasses.replace(settings, extra=extra)
+            await conn.execute(
+                USERS.update().where(USERS.c.id == user_id).values(settings=changed.to_dict())
+            )
+            await audit.append(
+                conn,
+                actor=actor,
+                action="trading.limits_changed",
+                subject=f"user:{user_id}",
+                details={"limits": own},
+                idempotency_key=None,
+                at=self._clock(),
+            )
+        return OwnLimits.of(changed)
 
     # ---- internals -------------------------------------------------------------------------
 

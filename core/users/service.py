@@ -84,6 +84,15 @@ class UserService(EngineOwner):
             row = await self._by_telegram(conn, telegram_id)
         return _profile(row) if row is not None else None
 
+    async def by_id(self, user_id: int) -> UserProfile | None:
+        async with self._engine.connect() as conn:
+            row = (
+                (await conn.execute(sa.select(USERS).where(USERS.c.id == user_id)))
+                .mappings()
+                .first()
+            )
+        return _profile(dict(row)) if row is not None else None
+
     async def set_language(self, user_id: int, language: str) -> None:
         if language not in LANGUAGES:
             raise UserInputError(f'"{language}" is not a language we speak: use en or fr')

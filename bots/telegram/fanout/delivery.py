@@ -14,6 +14,8 @@ if TYPE_CHECKING:
 class AlertKind(StrEnum):
     SIGNAL = "signal"  # a signal card (signals.out); a re-score edits the chat's card in place
     ACTIVITY = "activity"  # a Smart Activity alert (activity.out); always a new message
+    TRADING = "trading"  # an order of the user's executed / failed (trading.out); new message
+    AUTOTRADE = "autotrade"  # an auto-buy to confirm, then its outcome edits that message
 
 
 class Outcome(StrEnum):
@@ -45,14 +47,17 @@ class Subject:
     """What a delivery is about: for logs, the dead letter, the latency metric and editing."""
 
     kind: AlertKind
-    mint: str  # "" for a global Smart Activity alert (every mint)
+    # "" for a global Smart Activity alert (every mint); "autotrade:<intent id>" for an
+    # auto-buy's messages (the key its outcome finds the pending message under)
+    mint: str
     at: int  # unix s: the event's time (Signal.at, ActivityAlert.at)
     sequence: int | None = None  # the signal's sequence (signals only)
 
     @property
     def edits_in_place(self) -> bool:
-        """A chat's card of the mint is edited by the mint's next signal."""
-        return self.kind is AlertKind.SIGNAL
+        """A chat's card of the mint is edited by the mint's next signal; an auto-buy's
+        pending message by its outcome."""
+        return self.kind in (AlertKind.SIGNAL, AlertKind.AUTOTRADE)
 
 
 @dataclass(slots=True)

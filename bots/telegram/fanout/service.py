@@ -1,8 +1,9 @@
 """The alert fan-out of one bot process: ``signals.out`` and ``activity.out`` -> per-user
-filter -> Telegram.
+filter -> Telegram; ``trading.out`` (the user's orders) and ``autotrade.out`` (auto-buys to
+confirm, and their outcomes) -> their user's private chat, unfiltered.
 
 ``FanOut(services, bot, redis, settings).run()`` runs until ``stop()``: one reader per stream
-(each its own consumer group on its stream, named ``settings.group``), one sender shared by both
+(each its own consumer group on its stream, named ``settings.group``), one sender shared by all
 (Telegram's limits are the bot's, whatever the alert), and the heartbeats, as tasks. On stop,
 reading ends, requests in flight finish (up to ``drain_timeout_s``) and everything not yet
 delivered stays pending in its stream for this consumer's restart (or another consumer's claim).
@@ -25,6 +26,7 @@ from bots.telegram.fanout.config import FanoutSettings
 from bots.telegram.fanout.consumer import AlertReader, Observer
 from bots.telegram.fanout.deadletter import DEAD_STREAM, DeadLetter
 from bots.telegram.fanout.delivery import AlertKind, Delivery, Result
+from bots.telegram.fanout.intents import IntentPlanner
 from bots.telegram.fanout.messages import CardMessages, CardStates
 from bots.telegram.fanout.outbox import Outbox
 from bots.telegram.fanout.progress import Progress
@@ -32,6 +34,7 @@ from bots.telegram.fanout.recipients import Audience
 from bots.telegram.fanout.recorder import Recorder
 from bots.telegram.fanout.sender import Sender
 from bots.telegram.fanout.signals import SignalPlanner
+from bots.telegram.fanout.trading import TradeNoticePlanner
 from bots.telegram.services import BotServices
 from core.alerts.pacing import Pacer
 from core.bus.streams import StreamConsumer
@@ -39,6 +42,16 @@ from core.signals.activity_alerts import STREAM as ACTIVITY_STREAM
 from core.signals.activity_alerts import ActivityAlert
 from core.signals.codec import STREAM
 from core.signals.signal import Signal
+from core.trading.autotrade import STREAM as AUTOTRADE_STREAM
+from core.trading.notices import STREAM as TRADING_STREAM
+from core.trading.notices import IntentNotice, TradeNotice
+
+AnyReader = (
+    AlertReader[Signal]
+    | AlertReader[ActivityAlert]
+    | AlertReader[TradeNotice]
+    | AlertReader[IntentNotice]
+)
 
 log = structlog.get_logger(__name__)
 
@@ -53,10 +66,13 @@ class FanOut:
         *,
         stream: str = STREAM,
         activity_stream: str | None = ACTIVITY_STREAM,
+        trading_stream: str | None = TRADING_STREAM,
+        autotrade_stream: str | None = AUTOTRADE_STREAM,
         dead_stream: str = DEAD_STREAM,
         observer: Observer | None = None,
     ) -> None:
-        """``activity_stream`` None (or ``settings.activity_alerts`` off): signals only."""
+        """``activity_stream`` None (or ``settings.activity_alerts`` off): no Smart Activity
+        alerts; ``trading_stream`` / ``autotrade_stream`` None: no order notices / auto-buys."""
         self.settings = settings
         self._services = services
         self.audience = Audience(services, ttl_s=settings.recipients_ttl_s)
@@ -112,22 +128,66 @@ class FanOut:
                 plan_ahead=settings.plan_ahead,
                 observer=observer,
             )
+        self.trading_reader: AlertReader[TradeNotice] | None = None
+        if trading_stream is not None:
+            self.trading_reader = AlertReader(
+                redis,
+                StreamConsumer(redis, trading_stream, settings.group, settings.consumer),
+                TradeNoticePlanner(services),
+                self.outbox,
+                Progress(
+                    redis, f"{settings.group}:{trading_stream}", ttl_s=settings.message_ttl_s
+                ),
+                recorder,
+                self.dead_letter,
+                self.sender.requests.prepare,
+                claim_idle_s=settings.claim_idle_s,
+                read_count=settings.read_count,
+                plan_ahead=settings.plan_ahead,
+                observer=observer,
+            )
+        self.autotrade_reader: AlertReader[IntentNotice] | None = None
+        if autotrade_stream is not None:
+            self.autotrade_reader = AlertReader(
+                redis,
+                StreamConsumer(redis, autotrade_stream, settings.group, settings.consumer),
+                IntentPlanner(services),
+                self.outbox,
+                Progress(
+                    redis, f"{settings.group}:{autotrade_stream}", ttl_s=settings.message_ttl_s
+                ),
+                recorder,
+                self.dead_letter,
+                self.sender.requests.prepare,
+                # the outcome edits the question in place (its message id kept like a card's)
+                card_states=CardStates(CardMessages(redis, ttl_s=settings.message_ttl_s)),
+                claim_idle_s=settings.claim_idle_s,
+                read_count=settings.read_count,
+                plan_ahead=settings.plan_ahead,
+                observer=observer,
+            )
         self.ready = asyncio.Event()  # the groups exist and the recipients are loaded
         self._stop = asyncio.Event()
 
     @property
-    def readers(self) -> list[AlertReader[Signal] | AlertReader[ActivityAlert]]:
-        out: list[AlertReader[Signal] | AlertReader[ActivityAlert]] = [self.reader]
-        if self.activity_reader is not None:
-            out.append(self.activity_reader)
+    def readers(self) -> list[AnyReader]:
+        out: list[AnyReader] = [self.reader]
+        for reader in (self.activity_reader, self.trading_reader, self.autotrade_reader):
+            if reader is not None:
+                out.append(reader)
         return out
 
     async def _render(self, signal: Signal, langs: Collection[str]) -> dict[str, RenderedCard]:
         return await render_cards(self._services, signal, langs)
 
     async def _on_done(self, delivery: Delivery, result: Result) -> None:
-        if delivery.subject.kind is AlertKind.ACTIVITY and self.activity_reader is not None:
+        kind = delivery.subject.kind
+        if kind is AlertKind.ACTIVITY and self.activity_reader is not None:
             await self.activity_reader.complete(delivery, result)
+        elif kind is AlertKind.TRADING and self.trading_reader is not None:
+            await self.trading_reader.complete(delivery, result)
+        elif kind is AlertKind.AUTOTRADE and self.autotrade_reader is not None:
+            await self.autotrade_reader.complete(delivery, result)
         else:
             await self.reader.complete(delivery, result)
 

@@ -11,11 +11,15 @@ from aiogram import Router
 def all_routers() -> list[Router]:
     from bots.telegram.routers import (
         activity,
+        autotrade,
         fallback,
+        intents,
+        limits,
         rules,
         settings,
         signals,
         start,
+        tpsl,
         trade,
         wallet_files,
         wallets,
@@ -24,11 +28,15 @@ def all_routers() -> list[Router]:
     return [
         start.build_router(),
         trade.build_router(),  # before signals: it answers the cards' Buy buttons
+        limits.build_router(),
+        intents.build_router(),  # auto-trade Confirm / Cancel
         signals.build_router(),
         activity.build_router(),
         wallets.build_router(),
         wallet_files.build_router(),
         rules.build_router(),
         settings.build_router(),
+        tpsl.build_router(),
+        autotrade.build_router(),
         fallback.build_router(),  # last: unknown commands
     ]

@@ -40,6 +40,7 @@ from bots.telegram.formatters.errors import (
 from bots.telegram.formatters.numbers import clip
 from bots.telegram.formatters.trade import trading_off
 from bots.telegram.i18n import Translator
+from bots.telegram.routers.tpsl import tpsl_button
 from bots.telegram.services import BotServices
 from core.errors import UserInputError
 from core.market.snapshot import TokenSnapshots
@@ -605,7 +606,9 @@ async def positions_command(
                 text=_("#{n} Sell {percent}%").format(n=n, percent=share),
                 callback_data=SellAction(mint=value.position.mint, percent=share),
             )
-    kb.adjust(len(SELL_SHARES))
+        label, data = tpsl_button(n, value.position.id, _)
+        kb.button(text=label, callback_data=data)
+    kb.adjust(len(SELL_SHARES) + 1)
     keyboard = kb.as_markup() if values else None
     await message.answer(fmt.positions_list(values, lang), reply_markup=keyboard)
 

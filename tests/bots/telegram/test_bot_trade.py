@@ -223,7 +223,7 @@ async def test_positions_show_the_buy_and_sell_100_closes_it(desk: TradeBot) -> 
     assert line["mint"] == f"{str(desk.mint)[:4]}…{str(desk.mint)[-4:]}"
     assert held // 10**6 == 4962 and line["size"] == "4.96k"  # whole tokens, 3 digits
     assert 0 < float(line["pct"]) < 2  # the pool's fee and the price impact of a round trip
-    assert list(buttons(listing)) == ["#1 Sell 25%", "#1 Sell 50%", "#1 Sell 100%"]
+    assert list(buttons(listing)) == ["#1 Sell 25%", "#1 Sell 50%", "#1 Sell 100%", "#1 TP/SL"]
 
     base, sol_reserve = desk.jup.reserves(desk.pool)
     sol_before = desk.sol(wallet)
