@@ -1,10 +1,11 @@
 """Our own overhead per trade: quote -> sign -> simulate -> send -> confirmed -> position.
 
-    .venv/bin/python bench/bench_trade.py [N] [--pg postgresql://postgres@127.0.0.1:5432/postgres]
+    .venv/bin/python bench/bench_trade.py [N] [--jupiter v1|v2|both] [--pg postgresql://...]
 
 Runs N trades (default 200; buys and sells alternating) through the production
 ``TradeExecutor`` against the local servers of the real protocols — a LiteSVM chain served over
-Solana JSON-RPC and a Jupiter swap API over a pool on it — with a keystore wallet and a fresh
+Solana JSON-RPC and a Jupiter swap API over a pool on it (``--jupiter``: the Swap API V2 route,
+the Metis v1 route, or both one after the other, default both) — with a keystore wallet and a fresh
 PostgreSQL database (created on the given server, dropped at the end). The servers run in a
 child process, like remote services.
 
@@ -42,11 +43,11 @@ from core.risk.service import RiskService
 from core.storage.migrate import upgrade
 from core.trading.confirm import TransactionLander
 from core.trading.executor import TradeExecutor
+from core.trading.jupiter_build_route import jupiter_route
 from core.trading.jupiter_client import JupiterClient
 from core.trading.keystore import Keystore
 from core.trading.policy import MintFacts, TradePolicy
 from core.trading.priority_fee import FeeBid, PriorityFeeEstimator
-from core.trading.routes import JupiterRoute
 from core.trading.trade_requests import TradeRequestStore
 from core.trading.trade_types import Side, TradeRequest, TradeState
 from tests.core.trading.conftest import make_user
@@ -128,13 +129,14 @@ def _line(name: str, samples: list[float]) -> str:
     )
 
 
-async def _bench(n: int, pg_server: str, servers: Servers) -> None:
+async def _bench(n: int, pg_server: str, servers: Servers, apis: list[str]) -> None:
     db_name = f"solsignals_bench_{uuid.uuid4().hex[:10]}"
     admin = await asyncpg.connect(pg_server)
     await admin.execute(f'CREATE DATABASE "{db_name}"')
     await admin.close()
     db_url = pg_server.rsplit("/", 1)[0] + "/" + db_name
     rpc_transport, jup_transport = TimedTransport(), TimedTransport()
+    results: dict[str, tuple[list[float], list[float], list[float], list[int]]] = {}
     try:
         await upgrade(db_url)
         user_id = await make_user(db_url)
@@ -164,48 +166,57 @@ async def _bench(n: int, pg_server: str, servers: Servers) -> None:
                 return policy
 
             store = TradeRequestStore(db_url)
-            executor = TradeExecutor(
-                store=store,
-                rpc=rpc,
-                route=JupiterRoute(jupiter),
-                signer_for=keystore.signer,
-                policy_for=policy_for,
-                fees=PriorityFeeEstimator(rpc, FeeBid()),
-                lander=TransactionLander(rpc),
-                facts=facts_of,
-            )
-            wall: list[float] = []
-            own: list[float] = []
-            waiting: list[float] = []
-            calls: list[int] = []
-            held = 0
-            for i in range(n + 10):  # 10 warm-up trades
-                side = Side.BUY if i % 2 == 0 else Side.SELL
-                amount = SOL // 100 + i if side is Side.BUY else held  # no two alike
-                request = TradeRequest(f"bench-{i}", user_id, str(wallet), side, mint, amount)
-                waited_before = rpc_transport.waiting_s + jup_transport.waiting_s
-                calls_before = rpc_transport.calls + jup_transport.calls
-                started = time.perf_counter()
-                outcome = await executor.execute(request)
-                elapsed = time.perf_counter() - started
-                if outcome.state is not TradeState.CONFIRMED:
-                    raise SystemExit(f"trade {i} ended {outcome.state}: {outcome.message}")
-                held = outcome.token_delta_raw if side is Side.BUY else 0  # type: ignore[assignment]
-                if i < 10:
-                    continue
-                waited = rpc_transport.waiting_s + jup_transport.waiting_s - waited_before
-                wall.append(elapsed)
-                waiting.append(waited)
-                own.append(elapsed - waited)
-                calls.append(rpc_transport.calls + jup_transport.calls - calls_before)
+            for api in apis:
+                executor = TradeExecutor(
+                    store=store,
+                    rpc=rpc,
+                    route=jupiter_route(api, jupiter, rpc),
+                    signer_for=keystore.signer,
+                    policy_for=policy_for,
+                    fees=PriorityFeeEstimator(rpc, FeeBid()),
+                    lander=TransactionLander(rpc),
+                    facts=facts_of,
+                )
+                wall: list[float] = []
+                own: list[float] = []
+                waiting: list[float] = []
+                calls: list[int] = []
+                held = 0
+                for i in range(n + 10):  # 10 warm-up trades
+                    side = Side.BUY if i % 2 == 0 else Side.SELL
+                    amount = SOL // 100 + i if side is Side.BUY else held  # no two alike
+                    key = f"bench-{api}-{i}"
+                    request = TradeRequest(key, user_id, str(wallet), side, mint, amount)
+                    waited_before = rpc_transport.waiting_s + jup_transport.waiting_s
+                    calls_before = rpc_transport.calls + jup_transport.calls
+                    started = time.perf_counter()
+                    outcome = await executor.execute(request)
+                    elapsed = time.perf_counter() - started
+                    if outcome.state is not TradeState.CONFIRMED:
+                        raise SystemExit(
+                            f"{api} trade {i} ended {outcome.state}: {outcome.message}"
+                        )
+                    held = outcome.token_delta_raw if side is Side.BUY else 0  # type: ignore[assignment]
+                    if i < 10:
+                        continue
+                    waited = rpc_transport.waiting_s + jup_transport.waiting_s - waited_before
+                    wall.append(elapsed)
+                    waiting.append(waited)
+                    own.append(elapsed - waited)
+                    calls.append(rpc_transport.calls + jup_transport.calls - calls_before)
+                results[api] = (wall, waiting, own, calls)
             await store.aclose()
             await rpc.aclose()
             await jupiter.aclose()
-        print(f"bench_trade: {n} confirmed trades (buys and sells alternating), PostgreSQL")
-        print(f"  HTTP calls per trade: {min(calls)}-{max(calls)} (RPC + Jupiter)")
-        print(_line("wall (execute)", wall))
-        print(_line("waiting for servers", waiting))
-        print(_line("own (wall - waiting)", own))
+        for api, (wall, waiting, own, calls) in results.items():
+            print(
+                f"bench_trade JUPITER_API={api}: {n} confirmed trades "
+                "(buys and sells alternating), PostgreSQL"
+            )
+            print(f"  HTTP calls per trade: {min(calls)}-{max(calls)} (RPC + Jupiter)")
+            print(_line("wall (execute)", wall))
+            print(_line("waiting for servers", waiting))
+            print(_line("own (wall - waiting)", own))
         print("  target: own p95 < 50 ms")
     finally:
         admin = await asyncpg.connect(pg_server)
@@ -216,12 +227,14 @@ async def _bench(n: int, pg_server: str, servers: Servers) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("n", nargs="?", type=int, default=200)
+    parser.add_argument("--jupiter", choices=("v1", "v2", "both"), default="both")
     parser.add_argument("--pg", default=DEFAULT_PG, help="PostgreSQL server DSN (admin database)")
     args = parser.parse_args()
     configure_logging("warning", "console")
     servers = Servers()
     try:
-        asyncio.run(_bench(args.n, args.pg, servers))
+        apis = ["v2", "v1"] if args.jupiter == "both" else [args.jupiter]
+        asyncio.run(_bench(args.n, args.pg, servers, apis))
     finally:
         servers.stop()
 

@@ -30,6 +30,7 @@ EXAMPLES: dict[str, str] = {
     "INGEST_FLUSH_MS": "200",
     "SOL_USD_FALLBACK": "150.0",
     "JUPITER_BASE_URL": "https://api.jup.ag",
+    "JUPITER_API": "v2",
     "HONEYPOT_PROBE_WALLET": "<a funded wallet address>",
     "LOG_LEVEL": "info",
     "LOG_FORMAT": "json",
@@ -58,6 +59,7 @@ EXAMPLES: dict[str, str] = {
     "TRADING_MAX_PRIORITY_FEE_SOL": "0.005",
     "TRADING_CONFIRM_POLL_MS": "400",
     "TRADING_REBROADCAST_MS": "2000",
+    "TRADING_PUMP_CURVE_ROUTE": "off",
 }
 
 
@@ -97,6 +99,10 @@ class Settings(BaseSettings):
     # a funded wallet whose address is used to simulate a small buy-then-sell. Both unset = off.
     jupiter_base_url: str | None = None
     jupiter_api_key: SecretStr | None = None
+    # Which Jupiter API trades go through: "v2" = Swap API V2 Router (/swap/v2/order quote +
+    # /swap/v2/build instructions, transaction assembled by us); "v1" = Metis /swap/v1/quote +
+    # /swap/v1/swap (superseded by V2, kept as a fallback). The honeypot probe always uses v1.
+    jupiter_api: str = "v2"
     honeypot_probe_wallet: str | None = None
 
     # Trading wallets: who signs. "keystore" (embedded default) = an encrypted local file unlocked
@@ -129,6 +135,9 @@ class Settings(BaseSettings):
     trading_max_priority_fee_sol: Decimal = Field(default=Decimal("0.005"), ge=0)
     trading_confirm_poll_ms: int = Field(default=400, ge=50, le=10_000)
     trading_rebroadcast_ms: int = Field(default=2_000, ge=200, le=60_000)
+    # The Pump.fun bonding-curve route: "off" = Jupiter only; "fallback" = the curve when Jupiter
+    # has no route for a mint still on its (not complete) curve (core.trading.route_choice).
+    trading_pump_curve_route: str = "off"
 
     # Feed: which trades are "big" in the live feed.
     big_trade_lamports: int = Field(default=10_000_000_000, ge=0)
@@ -197,6 +206,27 @@ class Settings(BaseSettings):
         if value is not None and urlsplit(value).scheme not in ("http", "https"):
             raise ValueError(f"{value!r} is not an http(s) URL")
         return value
+
+    @field_validator("jupiter_api")
+    @classmethod
+    def _jupiter_api(cls, value: str) -> str:
+        api = value.strip().lower()
+        if api not in ("v1", "v2"):
+            raise ValueError(
+                f"{value!r} is not a Jupiter API: v2 (Swap API V2 /build, default) or v1 (Metis)"
+            )
+        return api
+
+    @field_validator("trading_pump_curve_route")
+    @classmethod
+    def _pump_curve_route(cls, value: str) -> str:
+        mode = value.strip().lower()
+        if mode not in ("off", "fallback"):
+            raise ValueError(
+                f"{value!r} is not a Pump.fun curve route mode: off (default, Jupiter only) or "
+                "fallback (the curve when Jupiter has no route)"
+            )
+        return mode
 
     @field_validator("honeypot_probe_wallet")
     @classmethod

@@ -1,16 +1,21 @@
 """Async client of Jupiter's swap API (httpx): a quote, then a swap transaction for one user.
 
-Which API generation (see /work/shared/reference/jupiter.md): the two-step *quote → swap
-transaction* flow, whose request and answer shapes are those of the Metis swap API —
-``GET {prefix}/quote`` and ``POST {prefix}/swap`` with ``quoteResponse`` passed back unchanged.
-``path_prefix`` defaults to ``/swap/v1``: the only generation whose quote+swap endpoints are
-specified (OpenAPI) and served on ``https://api.jup.ag``; the docs label it "no longer actively
-maintained, superseded by Swap V2". Swap V2's two-step twins (``/swap/v2/quote``,
-``/swap/v2/swap``) are documented only on a hidden page with the same shapes, so they are
-*uncertain*: set ``path_prefix="/swap/v2"`` to use them — nothing else changes (the parser also
-accepts V2's ``priceImpact`` number and string ``lastValidBlockHeight``). The V2 meta-aggregator
-(``/order`` + ``/execute``: Jupiter lands the transaction, RFQ routes need a market maker's
-co-signature) and ``/build`` (raw instructions) are different flows and are not implemented here.
+Two API generations (see /work/shared/reference/jupiter.md), chosen by ``JUPITER_API``:
+
+- **Swap API V2, Router path** (the current API, default): ``quote_v2`` = ``GET
+  /swap/v2/order`` without ``taker`` (a quote and no transaction; Metis only, like ``/build``)
+  and ``build`` = ``GET /swap/v2/build`` (the quote's figures and raw instructions, lookup
+  tables, a blockhash; answer parsed by ``jupiter_build``). We assemble, sign, simulate and send
+  the transaction ourselves (``jupiter_build_route``). The V2 meta-aggregator path (``/order``
+  with a taker + ``/execute``: Jupiter lands the transaction, RFQ routes need a market maker's
+  co-signature) does not fit our own simulate / send / confirm and is not used.
+- **Metis swap API v1** (fallback): ``quote`` = ``GET {prefix}/quote`` and ``swap_transaction``
+  = ``POST {prefix}/swap`` with ``quoteResponse`` passed back unchanged. ``path_prefix``
+  defaults to ``/swap/v1``, documented but labelled "no longer actively maintained, superseded
+  by Swap V2". The honeypot probe (``core.risk.sellability``) uses this flow. The hidden V2
+  twins (``/swap/v2/quote`` + ``/swap/v2/swap``, same shapes) work with
+  ``path_prefix="/swap/v2"``; uncertain, not used by default.
+
 The retired ``quote-api.jup.ag/v6`` host is not supported.
 
 Auth: ``x-api-key`` when ``api_key`` is set; without it requests are keyless (0.5 RPS).
@@ -38,6 +43,7 @@ import orjson
 import structlog
 
 from core.chain.backoff import Backoff, retry_after_s
+from core.trading.jupiter_build import SwapBuild, parse_build
 from core.trading.jupiter_types import (
     JupiterError,
     JupiterRateLimitedError,
@@ -52,6 +58,8 @@ log = structlog.get_logger(__name__)
 
 DEFAULT_BASE_URL = "https://api.jup.ag"
 DEFAULT_PATH_PREFIX = "/swap/v1"
+V2_PATH_PREFIX = "/swap/v2"
+NON_METIS_ROUTERS = "jupiterz,dflow,okx"  # excluded from /order: its quote is then Metis's
 RETRY_AFTER_CAP_S = 60.0
 SwapMode = Literal["ExactIn", "ExactOut"]
 
@@ -91,6 +99,50 @@ def build_quote_request(
         "swapMode": swap_mode,
     }
     return JupiterRequest("GET", f"{path_prefix}/quote", params=params)
+
+
+def build_order_quote_request(
+    input_mint: str,
+    output_mint: str,
+    amount_raw: int,
+    *,
+    slippage_bps: int,
+    path_prefix: str = V2_PATH_PREFIX,
+) -> JupiterRequest:
+    """V2 ``GET /order`` without ``taker``: a quote, no transaction; Metis only."""
+    request = build_quote_request(
+        input_mint, output_mint, amount_raw, slippage_bps=slippage_bps, path_prefix=path_prefix
+    )
+    params = {**(request.params or {}), "excludeRouters": NON_METIS_ROUTERS}
+    return JupiterRequest("GET", f"{path_prefix}/order", params=params)
+
+
+def build_build_request(
+    input_mint: str,
+    output_mint: str,
+    amount_raw: int,
+    *,
+    taker: str,
+    slippage_bps: int,
+    max_accounts: int | None = None,
+    wrap_and_unwrap_sol: bool = True,
+    path_prefix: str = V2_PATH_PREFIX,
+) -> JupiterRequest:
+    """V2 ``GET /build``: the swap's instructions for ``taker`` (who signs and pays)."""
+    request = build_quote_request(
+        input_mint, output_mint, amount_raw, slippage_bps=slippage_bps, path_prefix=path_prefix
+    )
+    params = {
+        **(request.params or {}),
+        "taker": taker,
+        "wrapAndUnwrapSol": "true" if wrap_and_unwrap_sol else "false",
+    }
+    del params["swapMode"]  # not a /build parameter (ExactIn only)
+    if max_accounts is not None:
+        if not 1 <= max_accounts <= 64:
+            raise ValueError(f"max_accounts must be 1..64, got {max_accounts}")
+        params["maxAccounts"] = str(max_accounts)
+    return JupiterRequest("GET", f"{path_prefix}/build", params=params)
 
 
 def build_swap_request(
@@ -140,6 +192,7 @@ class JupiterClient:
         max_retries: int = 2,
         transport: httpx.AsyncBaseTransport | None = None,
         path_prefix: str = DEFAULT_PATH_PREFIX,
+        v2_path_prefix: str = V2_PATH_PREFIX,
         backoff_base_s: float = 0.25,
         backoff_cap_s: float = 8.0,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
@@ -147,6 +200,7 @@ class JupiterClient:
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.path_prefix = "/" + path_prefix.strip("/")
+        self.v2_path_prefix = "/" + v2_path_prefix.strip("/")
         self.max_retries = max_retries
         headers = {"Accept": "application/json"}
         if api_key:
@@ -213,6 +267,44 @@ class JupiterClient:
             path_prefix=self.path_prefix,
         )
         return parse_swap(await self.send(request))
+
+    async def quote_v2(
+        self, input_mint: str, output_mint: str, amount_raw: int, *, slippage_bps: int
+    ) -> Quote:
+        """A V2 quote (``/order`` without a taker; Metis only)."""
+        request = build_order_quote_request(
+            input_mint,
+            output_mint,
+            amount_raw,
+            slippage_bps=slippage_bps,
+            path_prefix=self.v2_path_prefix,
+        )
+        return parse_quote(await self.send(request))
+
+    async def build(
+        self,
+        input_mint: str,
+        output_mint: str,
+        amount_raw: int,
+        *,
+        taker: str,
+        slippage_bps: int,
+        max_accounts: int | None = None,
+        wrap_and_unwrap_sol: bool = True,
+    ) -> SwapBuild:
+        """The V2 ``/build`` answer for ``taker``: quote figures, instructions, lookup tables
+        and blockhash (a shape it cannot read is a ``JupiterError``)."""
+        request = build_build_request(
+            input_mint,
+            output_mint,
+            amount_raw,
+            taker=taker,
+            slippage_bps=slippage_bps,
+            max_accounts=max_accounts,
+            wrap_and_unwrap_sol=wrap_and_unwrap_sol,
+            path_prefix=self.v2_path_prefix,
+        )
+        return parse_build(await self.send(request))
 
     # ---- sending -------------------------------------------------------------------------------
 

@@ -13,9 +13,15 @@ with ``Global.fee_basis_points + creator_fee_basis_points`` as the fee. Slippage
 instruction itself: ``max_sol_cost`` (buy) and ``min_sol_output`` (sell); the program refuses
 with TooMuchSolRequired / TooLittleSolReceived (``tx_errors`` names both slippage).
 
+Selected only with ``TRADING_PUMP_CURVE_ROUTE=fallback`` (``route_choice``): when Jupiter has no
+route for the mint and its curve is live.
+
 Honest limits: the Pump.fun program is not available to the local LiteSVM chain, so these
 transactions are checked against the IDL and a real mainnet buy instruction
-(``/work/shared/fixtures/mainnet/carbon_pumpfun_buy_ix.json``), never executed here. The fee
+(``/work/shared/fixtures/mainnet/carbon_pumpfun_buy_ix.json``), never executed here: through
+the executor, the simulation of a curve trade fails on the local chain and nothing is sent. The
+buy asks for exactly the quote's ``min_out_raw`` tokens for at most the SOL given, so a buy that
+fills at the quoted price spends a little less than asked (the slippage share). The fee
 read from ``Global`` ignores the fee program's market-cap tiers (``fee_config``) and mayhem-mode
 recipients; the slippage bound absorbs a small difference, a large one fails in simulation.
 """
@@ -215,10 +221,13 @@ class PumpCurveRoute:
             raise PumpCurveError(f"{mint} has no Pump.fun bonding curve")
         if not isinstance(curve_info.data, bytes) or not isinstance(global_info.data, bytes):
             raise PumpCurveError("the curve accounts did not come back as bytes")
-        state = decode_bonding_curve(curve_info.data)
+        try:
+            state = decode_bonding_curve(curve_info.data)
+            global_ = decode_global(global_info.data)
+        except DecodeError as exc:
+            raise PumpCurveError(f"the curve accounts of {mint} do not decode ({exc})") from exc
         if state.complete:
             raise PumpCurveError(f"the curve of {mint} is complete: trade it on its AMM pool")
-        global_ = decode_global(global_info.data)
         fee = global_.total_fee_bps
         vsol, vtok = state.virtual_sol_reserves, state.virtual_token_reserves
         if side is Side.BUY:

@@ -1,12 +1,14 @@
 """TradingService: what a chat bot (or any front end) uses to trade for its users.
 
 Built from ``Settings`` (``from_settings``) exactly as production runs it: an ``RpcClient`` on
-the first ``SOLANA_RPC_URLS`` entry, the Jupiter route (``JUPITER_BASE_URL``), the signer backend
-(``SIGNER_BACKEND``: the keystore unlocked by ``KEYSTORE_PASSPHRASE``, or Vault Transit), each
-user's policy (``TRADING_*`` lowered by the user's own limits) and the mint facts every buy is
-checked against: the ``RiskService`` report (authorities; the honeypot probe through Jupiter and
-``HONEYPOT_PROBE_WALLET``) and the SOL liquidity of the token's curve or pool as the stored
-trades and pools tell it (``TokenSnapshots``).
+the first ``SOLANA_RPC_URLS`` entry, the Jupiter route (``JUPITER_BASE_URL``; ``JUPITER_API``
+picks V2 ``/build`` or Metis v1; ``TRADING_PUMP_CURVE_ROUTE=fallback`` adds the Pump.fun curve
+for mints Jupiter has no route for), the signer backend (``SIGNER_BACKEND``: the keystore unlocked
+by ``KEYSTORE_PASSPHRASE``, or Vault Transit), each user's policy (``TRADING_*`` lowered by the
+user's own limits) and the mint facts every buy is checked against: the ``RiskService`` report
+(authorities; the honeypot probe through Jupiter and ``HONEYPOT_PROBE_WALLET``) and the SOL
+liquidity of the token's curve or pool as the stored trades and pools tell it
+(``TokenSnapshots``).
 
 It answers with plain data (``TradingStatus``, ``WalletView``, ``PositionValue``,
 ``TradeOutcome``); wording is the caller's. Trades go through ``TradeExecutor`` with the
@@ -39,12 +41,14 @@ from core.trading.audit import AuditTrail
 from core.trading.confirm import TransactionLander
 from core.trading.execution import ASSOCIATED_TOKEN_PROGRAM, outcome_of
 from core.trading.executor import OnUpdate, TradeExecutor
+from core.trading.jupiter_build_route import jupiter_route
 from core.trading.jupiter_client import JupiterClient
 from core.trading.keystore import Keystore, parse_keypair
 from core.trading.policy import MintFacts, TradePolicy
 from core.trading.positions import PositionBook, PositionView, unrealized_pnl_lamports
 from core.trading.priority_fee import FeeBid, PriorityFeeEstimator
-from core.trading.routes import JupiterRoute
+from core.trading.pump_curve_route import PumpCurveRoute
+from core.trading.route_choice import trade_route
 from core.trading.trade_requests import TradeRecord, TradeRequestStore
 from core.trading.trade_types import Side, TradeOutcome, TradeRequest, TradeState
 from core.trading.user_wallets import UserWallet, UserWallets, WalletBackend, WalletOrigin
@@ -150,7 +154,11 @@ class TradingService:
         self.jupiter = jupiter
         self.signers = signers
         self.risk = risk
-        self.route = JupiterRoute(jupiter)
+        self.route = trade_route(  # JUPITER_API, TRADING_PUMP_CURVE_ROUTE
+            settings.trading_pump_curve_route,
+            jupiter_route(settings.jupiter_api, jupiter, rpc),
+            PumpCurveRoute(rpc),
+        )
         self.wallets = UserWallets(engine=engine, clock=clock)
         self.store = TradeRequestStore(engine=engine, clock=clock)
         self.book = PositionBook(engine=engine, clock=clock)

@@ -40,6 +40,7 @@ def worker_env(desk: Desk, redis_url: str, **overrides: Any) -> dict[str, str]:
         "REDIS_URL": redis_url,
         "SOLANA_RPC_URLS": desk.node.url,
         "JUPITER_BASE_URL": desk.jup.url,
+        "JUPITER_API": "v1",  # the desk's executor and these tests' waits are on Metis v1
         "KEYSTORE_PATH": str(desk.keystore.path),
         "KEYSTORE_PASSPHRASE": PASSPHRASE,
         "TRADING_ENABLED": "true",

@@ -141,7 +141,7 @@ async def trade_bot(
             jupiter_url=jup.url,
             probe=probe,
             keystore=tmp_path / "keystore.json",
-            **overrides,
+            **{"jupiter_api": "v1", **overrides},  # the bot tests count Metis /swap calls
         )
         settings = BotSettings(
             _env_file=None,  # type: ignore[call-arg]
