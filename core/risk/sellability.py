@@ -15,7 +15,9 @@ Method (one simulated transaction — option (i) of the design brief):
    fail: AccountFrozen"); else the round-trip loss from the two quotes is compared with the
    limit → FAIL ("round trip loses 62% > 25%") or PASS with the measured loss.
 Any Jupiter or RPC error, no route, an underfunded probe wallet, or a simulation error that
-belongs to neither swap → UNKNOWN with the reason (never PASS).
+belongs to neither swap → UNKNOWN with the reason (never PASS). With ``on_no_route``
+(``TRADING_PUMP_CURVE_ROUTE=fallback``), a no-route answer hands the check to that probe instead:
+``core.risk.curve_sellability`` simulates a buy and a sell on the mint's Pump.fun curve.
 
 Limits (honest):
 - Only what happens inside one transaction is seen. A honeypot whose owner freezes (or
@@ -34,7 +36,7 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Protocol
 
 import structlog
 from solders.address_lookup_table_account import AddressLookupTable, AddressLookupTableAccount
@@ -52,7 +54,7 @@ from core.errors import DecodeError, UpstreamError
 from core.programs import TOKEN_2022_PROGRAM_ID, TOKEN_PROGRAM_ID, WSOL_MINT
 from core.risk.report import Check, CheckResult, Verdict
 from core.trading.jupiter_client import JupiterClient
-from core.trading.jupiter_types import NoRouteError, TokenNotTradableError
+from core.trading.jupiter_types import JupiterError, NoRouteError, TokenNotTradableError
 
 log = structlog.get_logger(__name__)
 
@@ -66,6 +68,21 @@ _TOKEN_ERRORS = {  # spl-token TokenError (also Token-2022's first codes)
     4: "OwnerMismatch",
     17: "AccountFrozen",
 }
+
+
+class NoRouteProbe(Protocol):
+    """Another probe for a mint Jupiter has no route for (``core.risk.curve_sellability``)."""
+
+    async def __call__(
+        self,
+        rpc: RpcClient,
+        mint: str,
+        no_route: JupiterError,
+        *,
+        probe_wallet: str,
+        probe_lamports: int,
+        max_round_trip_loss_pct: float,
+    ) -> CheckResult: ...
 
 
 def _unknown(reason: str) -> CheckResult:
@@ -211,9 +228,12 @@ async def check_sellability(
     probe_wallet: str,
     probe_lamports: int = 10_000_000,
     max_round_trip_loss_pct: float = 25.0,
+    on_no_route: NoRouteProbe | None = None,
 ) -> CheckResult:
     """Check.HONEYPOT for ``mint``: a buy and a sell for ``probe_wallet`` simulated in one
-    transaction (see the module docstring for the method and its limits)."""
+    transaction (see the module docstring for the method and its limits). ``on_no_route``:
+    when Jupiter has no route, that probe answers instead of UNKNOWN (with the same wallet,
+    amount and loss limit)."""
     if probe_lamports <= 0:
         raise ValueError("probe_lamports must be positive")
     try:
@@ -254,7 +274,16 @@ async def check_sellability(
             _b64(joined), sig_verify=False, replace_recent_blockhash=True
         )
     except (NoRouteError, TokenNotTradableError) as exc:
-        return _unknown(f"no route to trade the token: {exc}")
+        if on_no_route is None:
+            return _unknown(f"no route to trade the token: {exc}")
+        return await on_no_route(
+            rpc,
+            mint,
+            exc,
+            probe_wallet=probe_wallet,
+            probe_lamports=probe_lamports,
+            max_round_trip_loss_pct=max_round_trip_loss_pct,
+        )
     except (UpstreamError, DecodeError) as exc:
         log.warning("sellability_unavailable", mint=mint, error=str(exc))
         return _unknown(f"sellability not checked: {exc}")

@@ -273,7 +273,7 @@ class PumpCurveRoute:
             set_compute_unit_price(priority_fee_micro_lamports_per_cu),
         ]
         if quote.side is Side.BUY:
-            ixs.append(_create_ata_idempotent(user, mint, facts.token_program))
+            ixs.append(create_ata_idempotent(user, mint, facts.token_program))
             # buy takes a token amount: the quote's minimum, paying at most the SOL given
             ixs.append(
                 buy_instruction(
@@ -298,7 +298,7 @@ class PumpCurveRoute:
         return BuiltSwap(tx, last_valid)
 
 
-def _create_ata_idempotent(owner: Pubkey, mint: Pubkey, token_program: Pubkey) -> Instruction:
+def create_ata_idempotent(owner: Pubkey, mint: Pubkey, token_program: Pubkey) -> Instruction:
     ata = _user_accounts(owner, mint, token_program)["associated_user"]
     system = Pubkey.from_string("11111111111111111111111111111111")
     return Instruction(

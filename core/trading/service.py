@@ -35,6 +35,7 @@ from core.decode.accounts import decode_mint
 from core.errors import ConfigError, DecodeError, RpcError, UpstreamError, UserInputError
 from core.market.snapshot import TokenSnapshots
 from core.risk import CheckResult, RiskParams, RiskService
+from core.risk.curve_sellability import check_curve_sellability
 from core.risk.sellability import check_sellability
 from core.storage.models import Token
 from core.trading.audit import AuditTrail
@@ -124,15 +125,20 @@ def _utc_now() -> datetime:
 
 
 def _sellability(
-    jupiter: JupiterClient, rpc: RpcClient, probe_wallet: str | None
+    jupiter: JupiterClient, rpc: RpcClient, probe_wallet: str | None, *, curve_fallback: bool
 ) -> Callable[[str], Awaitable[CheckResult]] | None:
-    """The honeypot probe (a simulated buy-then-sell for the probe wallet), when one is set."""
+    """The honeypot probe (a simulated buy-then-sell for the probe wallet), when one is set;
+    with ``curve_fallback`` (``TRADING_PUMP_CURVE_ROUTE=fallback``) on the Pump.fun curve of a
+    mint Jupiter has no route for."""
     if probe_wallet is None:
         return None
     wallet = probe_wallet
+    on_no_route = check_curve_sellability if curve_fallback else None
 
     async def probe(mint: str) -> CheckResult:
-        return await check_sellability(jupiter, rpc, mint, probe_wallet=wallet)
+        return await check_sellability(
+            jupiter, rpc, mint, probe_wallet=wallet, on_no_route=on_no_route
+        )
 
     return probe
 
@@ -221,7 +227,9 @@ class TradingService:
         rpc = RpcClient(settings.solana_rpc_urls[0])
         key = settings.jupiter_api_key.get_secret_value() if settings.jupiter_api_key else None
         jupiter = JupiterClient(settings.jupiter_base_url, api_key=key)
-        risk = RiskService(rpc, RiskParams(), sellability=_sellability(jupiter, rpc, probe))
+        curve_fallback = settings.trading_pump_curve_route == "fallback"
+        sellability = _sellability(jupiter, rpc, probe, curve_fallback=curve_fallback)
+        risk = RiskService(rpc, RiskParams(), sellability=sellability)
         return cls(
             settings=settings, engine=engine, rpc=rpc, jupiter=jupiter, signers=signers, risk=risk
         )

@@ -93,8 +93,9 @@ def _routes(desk: Desk, mode: str) -> SwapRoute:
 @pytest.fixture
 def curve_desk(desk: Desk) -> Desk:
     """The desk for a mint that only the curve trades. The buy checks are not what is tested:
-    the honeypot probe goes through Jupiter, which has no route for such a mint (so it cannot
-    run), and the desk knows the liquidity of pools only."""
+    the curve's honeypot probe (core.risk.curve_sellability) needs the Pump.fun program, which
+    the local chain does not have (UNKNOWN there), and the desk knows the liquidity of pools
+    only."""
     desk.with_policy(require_honeypot_check=False, min_liquidity_lamports=0)
     return desk
 
