@@ -578,6 +578,9 @@ def _print(
             )
             + f" rate={len(ok) / window:.1f} cpu_ms_per_delivery="
             f"{cpu[0] / max(1, len(reports)) * 1000:.2f} rss_peak={rss_peak:.0f}"
+            # the emulator's CPU per request: with --max-in-flight below a burst's width, the
+            # burst's last request leaves only after the emulator answered the others
+            f" emulator_cpu_ms_per_request={cpu[1] / max(1, len(reports)) * 1000:.2f}"
         )
     print(
         f"CPU over the run: this process {cpu[0]:.1f} s ({cpu[0] / window * 100:.0f}% of a "

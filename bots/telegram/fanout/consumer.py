@@ -358,22 +358,26 @@ class AlertReader(Generic[A]):
         state = delivery.state
         if delivered and state is not None and result.message_id is not None:
             state.ref, state.known = CardRef(result.message_id, result.is_photo), True
-        report = DeliveryReport(
-            delivery.entry_id,
-            delivery.chat_id,
-            result.outcome,
-            result.reason,
-            delivery.published_s,
-            delivery.planned_s,
-            delivery.started_s,
-            delivery.request_s,
-            done_s,
-            delivery.waited_s,
-            self.kind,
-            delivery.slot_wait_s,
-        )
-        if report.own_s is not None and delivered:
-            metrics.OWN_SECONDS.observe(max(0.0, report.own_s))
+        request_s = delivery.request_s
+        if request_s is not None and delivered:  # DeliveryReport.own_s
+            own_s = request_s - delivery.published_s - delivery.waited_s
+            metrics.OWN_SECONDS.observe(max(0.0, own_s))
+        report = None
+        if self._observer is not None:  # (a frozen dataclass: built only when observed)
+            report = DeliveryReport(
+                delivery.entry_id,
+                delivery.chat_id,
+                result.outcome,
+                result.reason,
+                delivery.published_s,
+                delivery.planned_s,
+                delivery.started_s,
+                request_s,
+                done_s,
+                delivery.waited_s,
+                self.kind,
+                delivery.slot_wait_s,
+            )
         await self._finish(
             delivery.entry_id, delivery.subject, delivery.chat_id, result, report, state
         )

@@ -89,7 +89,9 @@ class Recorder:
         self._waiting.append(waiting)
         if self._flushing is None or self._flushing.done():
             self._flushing = asyncio.create_task(self._flush(), name="telegram-fanout-record")
-        return await asyncio.shield(waiting.done)
+        # its own future (no shield: a cancelled caller cancels only its own wait; the batch
+        # skips futures already done)
+        return await waiting.done
 
     async def _flush(self) -> None:
         batch: list[_Waiting] = []

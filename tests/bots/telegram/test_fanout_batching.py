@@ -233,6 +233,29 @@ async def test_a_server_that_never_answers_times_out_and_its_connection_is_dropp
     assert server.connections == 2
 
 
+async def test_requests_awaiting_answers_together_each_time_out_at_their_own_deadline() -> None:
+    # one timer serves the pool: a later request with a nearer deadline must still be timed
+    # out on time, and the earlier one once its own deadline passes
+    async with Server(lambda n: None if n < 2 else plain()) as server:
+        pool = HttpPool(Origin("http", "127.0.0.1", server.port))
+        started = time.monotonic()
+        ended: dict[str, float] = {}
+
+        async def timed(name: str, n: int, timeout_s: float) -> None:
+            with pytest.raises(TimeoutError):
+                await post(pool, n, timeout_s=timeout_s)
+            ended[name] = time.monotonic() - started
+
+        first = asyncio.create_task(timed("long", 0, 1.2))
+        await asyncio.sleep(0.05)
+        await asyncio.gather(first, timed("short", 1, 0.3))
+        assert 0.25 < ended["short"] < 0.9
+        assert 1.1 < ended["long"] < 3.0
+        assert await post(pool, 2) == (200, OK)  # a new connection (the others were dropped)
+        await pool.aclose()
+    assert server.connections == 3
+
+
 async def test_a_server_closing_mid_answer_is_a_connection_error() -> None:
     truncated = [b'HTTP/1.1 200 OK\r\nContent-Length: 100\r\nConnection: close\r\n\r\n{"ok"']
     async with Server(lambda n: truncated) as server:
