@@ -34,7 +34,10 @@ from core.wallets.csv_json import WalletRow
 from core.wallets.registry import WalletRegistry
 
 DEMO_START_SLOT = 310_000_000
-DRAIN_TIMEOUT_S = 5.0
+# At the end, how long to wait for what is still on its way (the gap fill after the last
+# dropped connection: several hundred getTransaction calls take 3-6 s); ends as soon as
+# everything published has arrived. What has not arrived by then is reported as missed.
+DRAIN_TIMEOUT_S = 20.0
 DEMO_PREEXISTING_POOLS = 5  # migrated before the demo starts: resolved from chain when they trade
 DEMO_SOL_USD = 142.5  # what the simulated Pyth SOL/USD account publishes
 DEMO_LEDGER_TXS = 200_000  # what the server remembers for gap fill (~2 KB each)
