@@ -39,7 +39,7 @@ from core.trading.jupiter_build import SwapBuild, compose_message, compute_unit_
 from core.trading.jupiter_client import JupiterClient
 from core.trading.jupiter_types import JupiterError, Quote
 from core.trading.priority_fee import MAX_COMPUTE_UNITS
-from core.trading.routes import BuiltSwap, JupiterRoute, RouteQuote, SwapRoute
+from core.trading.routes import BuiltSwap, JupiterRoute, RouteQuote, SwapRoute, jupiter_route_quote
 from core.trading.trade_types import Side
 
 log = structlog.get_logger(__name__)
@@ -73,18 +73,7 @@ class JupiterBuildRoute:
         quote = await self._client.quote_v2(
             input_mint, output_mint, amount_raw, slippage_bps=slippage_bps
         )
-        return RouteQuote(
-            route=self.name,
-            side=side,
-            mint=mint,
-            in_amount_raw=quote.in_amount_raw,
-            out_amount_raw=quote.out_amount_raw,
-            min_out_raw=quote.other_amount_threshold_raw,
-            price_impact_pct=quote.price_impact_pct,
-            slippage_bps=quote.slippage_bps or slippage_bps,
-            labels=quote.route_labels,
-            raw=quote,
-        )
+        return jupiter_route_quote(self.name, side, mint, quote, slippage_bps)
 
     async def build(
         self, quote: RouteQuote, wallet: str, *, priority_fee_micro_lamports_per_cu: int

@@ -41,6 +41,24 @@ class BuiltSwap:
     last_valid_block_height: int
 
 
+def jupiter_route_quote(
+    route: str, side: Side, mint: str, quote: Quote, slippage_bps: int
+) -> RouteQuote:
+    """A Jupiter quote (v1 ``/quote`` or v2 ``/order``) as a ``RouteQuote`` of ``route``."""
+    return RouteQuote(
+        route=route,
+        side=side,
+        mint=mint,
+        in_amount_raw=quote.in_amount_raw,
+        out_amount_raw=quote.out_amount_raw,
+        min_out_raw=quote.other_amount_threshold_raw,
+        price_impact_pct=quote.price_impact_pct,
+        slippage_bps=quote.slippage_bps or slippage_bps,
+        labels=quote.route_labels,
+        raw=quote,
+    )
+
+
 class SwapRoute(Protocol):
     name: str
 
@@ -68,18 +86,7 @@ class JupiterRoute:
         quote = await self._client.quote(
             input_mint, output_mint, amount_raw, slippage_bps=slippage_bps
         )
-        return RouteQuote(
-            route=self.name,
-            side=side,
-            mint=mint,
-            in_amount_raw=quote.in_amount_raw,
-            out_amount_raw=quote.out_amount_raw,
-            min_out_raw=quote.other_amount_threshold_raw,
-            price_impact_pct=quote.price_impact_pct,
-            slippage_bps=quote.slippage_bps or slippage_bps,
-            labels=quote.route_labels,
-            raw=quote,
-        )
+        return jupiter_route_quote(self.name, side, mint, quote, slippage_bps)
 
     async def build(
         self, quote: RouteQuote, wallet: str, *, priority_fee_micro_lamports_per_cu: int

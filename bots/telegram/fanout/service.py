@@ -15,6 +15,7 @@ import asyncio
 import contextlib
 import gc
 from collections.abc import Collection
+from typing import TypeVar
 
 import redis.asyncio as aioredis
 import structlog
@@ -23,7 +24,7 @@ from aiogram import Bot
 from bots.telegram.cards import RenderedCard, render_cards
 from bots.telegram.fanout.activity import ActivityPlanner
 from bots.telegram.fanout.config import FanoutSettings
-from bots.telegram.fanout.consumer import AlertReader, Observer
+from bots.telegram.fanout.consumer import AlertReader, Observer, Planner
 from bots.telegram.fanout.deadletter import DEAD_STREAM, DeadLetter
 from bots.telegram.fanout.delivery import AlertKind, Delivery, Result
 from bots.telegram.fanout.intents import IntentPlanner
@@ -54,6 +55,7 @@ AnyReader = (
 )
 
 log = structlog.get_logger(__name__)
+A = TypeVar("A")
 
 
 class FanOut:
@@ -94,80 +96,68 @@ class FanOut:
             backoff_base_s=settings.backoff_base_s,
             backoff_max_s=settings.backoff_max_s,
         )
+        self._redis = redis
+        self._recorder = recorder
+        self._observer = observer
         self.streams = StreamConsumer(redis, stream, settings.group, settings.consumer)
-        self.reader: AlertReader[Signal] = AlertReader(
-            redis,
+        self.reader: AlertReader[Signal] = self._reader(
             self.streams,
             SignalPlanner(self.audience, self._render),
-            self.outbox,
-            Progress(redis, settings.group, ttl_s=settings.message_ttl_s),
-            recorder,
-            self.dead_letter,
-            self.sender.requests.prepare,
-            card_states=CardStates(CardMessages(redis, ttl_s=settings.message_ttl_s)),
-            claim_idle_s=settings.claim_idle_s,
-            read_count=settings.read_count,
-            plan_ahead=settings.plan_ahead,
-            observer=observer,
+            progress_group=settings.group,
+            edits_in_place=True,
         )
         self.activity_reader: AlertReader[ActivityAlert] | None = None
         if activity_stream is not None and settings.activity_alerts:
-            self.activity_reader = AlertReader(
-                redis,
-                StreamConsumer(redis, activity_stream, settings.group, settings.consumer),
-                ActivityPlanner(self.audience, services),
-                self.outbox,
-                Progress(
-                    redis, f"{settings.group}:{activity_stream}", ttl_s=settings.message_ttl_s
-                ),
-                recorder,
-                self.dead_letter,
-                self.sender.requests.prepare,
-                claim_idle_s=settings.claim_idle_s,
-                read_count=settings.read_count,
-                plan_ahead=settings.plan_ahead,
-                observer=observer,
+            self.activity_reader = self._reader(
+                self._consumer(activity_stream), ActivityPlanner(self.audience, services)
             )
         self.trading_reader: AlertReader[TradeNotice] | None = None
         if trading_stream is not None:
-            self.trading_reader = AlertReader(
-                redis,
-                StreamConsumer(redis, trading_stream, settings.group, settings.consumer),
-                TradeNoticePlanner(services),
-                self.outbox,
-                Progress(
-                    redis, f"{settings.group}:{trading_stream}", ttl_s=settings.message_ttl_s
-                ),
-                recorder,
-                self.dead_letter,
-                self.sender.requests.prepare,
-                claim_idle_s=settings.claim_idle_s,
-                read_count=settings.read_count,
-                plan_ahead=settings.plan_ahead,
-                observer=observer,
+            self.trading_reader = self._reader(
+                self._consumer(trading_stream), TradeNoticePlanner(services)
             )
         self.autotrade_reader: AlertReader[IntentNotice] | None = None
         if autotrade_stream is not None:
-            self.autotrade_reader = AlertReader(
-                redis,
-                StreamConsumer(redis, autotrade_stream, settings.group, settings.consumer),
-                IntentPlanner(services),
-                self.outbox,
-                Progress(
-                    redis, f"{settings.group}:{autotrade_stream}", ttl_s=settings.message_ttl_s
-                ),
-                recorder,
-                self.dead_letter,
-                self.sender.requests.prepare,
-                # the outcome edits the question in place (its message id kept like a card's)
-                card_states=CardStates(CardMessages(redis, ttl_s=settings.message_ttl_s)),
-                claim_idle_s=settings.claim_idle_s,
-                read_count=settings.read_count,
-                plan_ahead=settings.plan_ahead,
-                observer=observer,
+            # the outcome edits the question in place (its message id kept like a card's)
+            self.autotrade_reader = self._reader(
+                self._consumer(autotrade_stream), IntentPlanner(services), edits_in_place=True
             )
         self.ready = asyncio.Event()  # the groups exist and the recipients are loaded
         self._stop = asyncio.Event()
+
+    def _consumer(self, stream: str) -> StreamConsumer:
+        return StreamConsumer(self._redis, stream, self.settings.group, self.settings.consumer)
+
+    def _reader(
+        self,
+        streams: StreamConsumer,
+        planner: Planner[A],
+        *,
+        progress_group: str | None = None,
+        edits_in_place: bool = False,
+    ) -> AlertReader[A]:
+        """A reader of one stream sharing this fan-out's outbox, sender, recorder and dead
+        letter; its progress keys are its own (``<group>:<stream>`` unless given)."""
+        settings = self.settings
+        group = progress_group or f"{settings.group}:{streams.stream}"
+        states = None
+        if edits_in_place:
+            states = CardStates(CardMessages(self._redis, ttl_s=settings.message_ttl_s))
+        return AlertReader(
+            self._redis,
+            streams,
+            planner,
+            self.outbox,
+            Progress(self._redis, group, ttl_s=settings.message_ttl_s),
+            self._recorder,
+            self.dead_letter,
+            self.sender.requests.prepare,
+            card_states=states,
+            claim_idle_s=settings.claim_idle_s,
+            read_count=settings.read_count,
+            plan_ahead=settings.plan_ahead,
+            observer=self._observer,
+        )
 
     @property
     def readers(self) -> list[AnyReader]:
