@@ -516,17 +516,27 @@ async def _buy(
     lamports: int,
     lang: str,
 ) -> None:
+    await _trade_from_message(message, bot, services, profile, Side.BUY, mint, lamports, lang)
+
+
+async def _trade_from_message(
+    message: Message,
+    bot: Bot,
+    services: BotServices,
+    profile: UserProfile | None,
+    side: Side,
+    mint: str,
+    amount: int,
+    lang: str,
+) -> None:
+    """Run a trade asked for by ``message`` (lamports to buy, or percent to sell), keyed by that
+    message; or say why trading is off for this user."""
     trading = await _enabled(services, profile)
     if trading is None or profile is None:
         symbol = await _symbol(services, mint)
+        sol = amount / LAMPORTS_PER_SOL if side is Side.BUY else None
         await message.answer(
-            trading_off(
-                lamports / LAMPORTS_PER_SOL,
-                symbol,
-                mint,
-                lang,
-                setup_command=_setup_command(services),
-            )
+            trading_off(sol, symbol, mint, lang, setup_command=_setup_command(services))
         )
         return
     chat_id = message.chat.id
@@ -536,10 +546,10 @@ async def _buy(
         chat_id=chat_id,
         reply_to=message.message_id,
         user_id=profile.id,
-        side=Side.BUY,
+        side=side,
         mint=mint,
-        amount=lamports,
-        key=trade_key(chat_id, message.message_id, "buy"),
+        amount=amount,
+        key=trade_key(chat_id, message.message_id, side.value),
         lang=lang,
     )
 
@@ -567,26 +577,7 @@ async def sell_command(
     if percent is None or not 1 <= percent <= 100:
         await message.answer(out_of_range("percent", share, "1–100", lang))
         return
-    trading = await _enabled(services, profile)
-    if trading is None or profile is None:
-        symbol = await _symbol(services, mint)
-        await message.answer(
-            trading_off(None, symbol, mint, lang, setup_command=_setup_command(services))
-        )
-        return
-    chat_id = message.chat.id
-    await run_trade(
-        bot,
-        trading,
-        chat_id=chat_id,
-        reply_to=message.message_id,
-        user_id=profile.id,
-        side=Side.SELL,
-        mint=mint,
-        amount=percent,
-        key=trade_key(chat_id, message.message_id, "sell"),
-        lang=lang,
-    )
+    await _trade_from_message(message, bot, services, profile, Side.SELL, mint, percent, lang)
 
 
 async def positions_command(
