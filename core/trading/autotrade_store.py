@@ -190,20 +190,9 @@ class AutoTradeStore(EngineOwner):
         Intents already confirmed or executing finish as they are."""
         now = self.now()
         async with self._engine.begin() as conn:
-            row = (
-                await conn.execute(
-                    RULES.update()
-                    .where(
-                        RULES.c.id == rule_id,
-                        RULES.c.user_id == user_id,
-                        RULES.c.removed_at.is_(None),
-                    )
-                    .values(enabled=False, removed_at=now, updated_at=now)
-                    .returning(*RULES.c)
-                )
-            ).first()
-            if row is None:
-                raise UserInputError(f"auto-trade rule {rule_id} is not one of yours")
+            row = await _update_own_rule(
+                conn, rule_id, user_id, enabled=False, removed_at=now, updated_at=now
+            )
             cancelled = (
                 await conn.execute(
                     INTENTS.update()
@@ -237,20 +226,7 @@ class AutoTradeStore(EngineOwner):
     async def set_enabled(self, rule_id: int, *, user_id: int, enabled: bool) -> AutoTradeRule:
         now = self.now()
         async with self._engine.begin() as conn:
-            row = (
-                await conn.execute(
-                    RULES.update()
-                    .where(
-                        RULES.c.id == rule_id,
-                        RULES.c.user_id == user_id,
-                        RULES.c.removed_at.is_(None),
-                    )
-                    .values(enabled=enabled, updated_at=now)
-                    .returning(*RULES.c)
-                )
-            ).first()
-            if row is None:
-                raise UserInputError(f"auto-trade rule {rule_id} is not one of yours")
+            row = await _update_own_rule(conn, rule_id, user_id, enabled=enabled, updated_at=now)
             await audit.append(
                 conn,
                 actor=f"user:{user_id}",
@@ -510,3 +486,24 @@ class AutoTradeStore(EngineOwner):
                 orders=armed,
             )
         return _intent(row)
+
+
+async def _update_own_rule(
+    conn: AsyncConnection, rule_id: int, user_id: int, **values: Any
+) -> sa.Row[Any]:
+    """Update one of ``user_id``'s rules not removed; ``UserInputError`` when there is none."""
+    row = (
+        await conn.execute(
+            RULES.update()
+            .where(
+                RULES.c.id == rule_id,
+                RULES.c.user_id == user_id,
+                RULES.c.removed_at.is_(None),
+            )
+            .values(**values)
+            .returning(*RULES.c)
+        )
+    ).first()
+    if row is None:
+        raise UserInputError(f"auto-trade rule {rule_id} is not one of yours")
+    return row
