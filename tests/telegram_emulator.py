@@ -45,12 +45,35 @@ class User:
 
 
 class TelegramEmulator:
-    def __init__(self, process: subprocess.Popen[bytes], port: int, token: str) -> None:
+    """A client of one emulator process; ``aclose`` stops the process only if ``owns_process``
+    (a test run shares one process and calls ``reset`` before each test)."""
+
+    def __init__(
+        self,
+        process: subprocess.Popen[bytes],
+        port: int,
+        token: str,
+        *,
+        owns_process: bool = True,
+    ) -> None:
         self._process = process
+        self._owns_process = owns_process
         self.port = port
         self.token = token
         self.url = f"http://127.0.0.1:{port}"
         self._http = httpx.AsyncClient(base_url=self.url, timeout=10)
+
+    def shared(self) -> TelegramEmulator:
+        """Another client of this process, which leaves the process running on ``aclose``."""
+        return TelegramEmulator(self._process, self.port, self.token, owns_process=False)
+
+    @property
+    def running(self) -> bool:
+        return self._process.poll() is None
+
+    async def reset(self) -> None:
+        """Forget every message, file, recorded call and failure rule; ids start again at 1."""
+        await self._post("/reset", {})
 
     # ---- the user's side ------------------------------------------------------------------
 
@@ -166,6 +189,10 @@ class TelegramEmulator:
 
     async def aclose(self) -> None:
         await self._http.aclose()
+        if self._owns_process:
+            self.stop_process()
+
+    def stop_process(self) -> None:
         self._process.terminate()
         try:
             self._process.wait(timeout=5)

@@ -15,7 +15,6 @@ from aiogram import Bot, Dispatcher
 from bots.telegram.app import build_bot, build_dispatcher
 from bots.telegram.config import BotSettings
 from bots.telegram.services import BotServices
-from core.storage.migrate import upgrade
 from tests.telegram_emulator import TelegramEmulator, User
 
 ANA = User()  # the default user of every harness call
@@ -71,9 +70,8 @@ BotFactory = Callable[..., Any]
 
 
 @pytest.fixture
-async def bot_db_url(pg_url: str) -> str:
-    await upgrade(pg_url)
-    return pg_url
+def bot_db_url(migrated_pg_url: str) -> str:
+    return migrated_pg_url
 
 
 @pytest.fixture

@@ -28,7 +28,6 @@ from core.risk.checks import RiskParams
 from core.risk.sellability import check_sellability
 from core.risk.service import RiskService
 from core.storage.db import create_engine
-from core.storage.migrate import upgrade
 from core.storage.models import User
 from core.trading.audit import AuditTrail
 from core.trading.confirm import TransactionLander
@@ -203,11 +202,6 @@ class Desk:
     _probe: Pubkey = field(default_factory=lambda: Keypair().pubkey())
 
 
-async def _migrated_pg(pg_url: str) -> str:
-    await upgrade(pg_url)
-    return pg_url
-
-
 async def make_user(db_url: str) -> int:
     engine = create_engine(db_url)
     users: sa.Table = User.__table__  # type: ignore[attr-defined]
@@ -224,8 +218,8 @@ async def make_user(db_url: str) -> int:
 
 
 @pytest.fixture
-async def desk(pg_url: str, tmp_path: Path) -> AsyncIterator[Desk]:
-    db_url = await _migrated_pg(pg_url)
+async def desk(migrated_pg_url: str, tmp_path: Path) -> AsyncIterator[Desk]:
+    db_url = migrated_pg_url
     async with SvmRpcServer() as node, JupiterServer(node) as jup:
         rpc = RpcClient(node.url, max_retries=0, timeout_s=5)
         jupiter = JupiterClient(jup.url, max_retries=0)

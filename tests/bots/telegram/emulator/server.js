@@ -10,7 +10,9 @@
 //   another error code / description (e.g. 502 Bad Gateway) when the test gives one;
 // - /failChat makes the next N calls for one chat_id (any method, or one) answer an error code and
 //   description (e.g. 403 "Forbidden: bot was blocked by the user");
-// - each recorded call carries at_ms, the time it arrived (Date.now()), for pacing assertions.
+// - each recorded call carries at_ms, the time it arrived (Date.now()), for pacing assertions;
+// - /reset forgets everything (messages, files, recorded calls, failures, id counters): one
+//   emulator process serves a whole test run, each test starting from a fresh state.
 // Usage: node server.js <port>. Prints "READY <port>" when listening.
 'use strict';
 
@@ -179,6 +181,18 @@ function extras(app, server) {
     failures.set(req.body.method, { remaining: Number(req.body.times || 1), retryAfter,
       errorCode: Number(req.body.error_code || 429),
       description: req.body.description || `Too Many Requests: retry after ${retryAfter}` });
+    ok(res, true);
+  });
+  app.post('/reset', (_req, res) => {
+    files.clear();
+    requests.length = 0;
+    failures.clear();
+    chatFailures.clear();
+    server.storage.userMessages = [];
+    server.storage.botMessages = [];
+    server.updateId = 1;
+    server.messageId = 1;
+    server.callbackId = 1;
     ok(res, true);
   });
   app.post('/failChat', (req, res) => {
