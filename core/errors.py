@@ -6,9 +6,46 @@
 - RiskRejection: a safety rule refused an action; ``reason`` is what the user sees.
 - UserInputError: the user's input is wrong; the message says what and how to fix it.
 - DecodeError: bytes or log lines that cannot be decoded; ``kind`` is the counted category.
+
+The messages a user sees (RiskRejection, UserInputError) are translatable: each is an English
+``str.format`` template written as a literal (a gettext msgid a front end may translate) and its
+named params; ``str(exc)`` is the English text. A param may itself be a ``Text`` (a translatable
+phrase). Only a template with params is formatted, so literal braces are doubled only there.
 """
 
 from __future__ import annotations
+
+from collections.abc import Mapping
+
+
+def english(template: str, params: Mapping[str, object]) -> str:
+    """The English text of a template and its params (formatted only when there are params)."""
+    return template.format(**params) if params else template
+
+
+class Text:
+    """A translatable phrase: ``Text("{n} tokens", n=3)``; ``str()`` is the English text."""
+
+    __slots__ = ("params", "template")
+
+    def __init__(self, template: str, /, **params: object) -> None:
+        self.template = template
+        self.params: Mapping[str, object] = params
+
+    def __str__(self) -> str:
+        return english(self.template, self.params)
+
+    def __repr__(self) -> str:
+        return f"Text({self.template!r}, **{dict(self.params)!r})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Text) and (self.template, self.params) == (
+            other.template,
+            other.params,
+        )
+
+    def __hash__(self) -> int:
+        return hash(self.template)
 
 
 class SolsignalsError(Exception):
@@ -45,13 +82,24 @@ class RpcError(UpstreamError):
 
 
 class RiskRejection(SolsignalsError):
-    def __init__(self, reason: str) -> None:
-        self.reason = reason
-        super().__init__(reason)
+    """``RiskRejection("price impact {impact} > {limit}", impact=..., limit=...)``; ``reason`` is
+    the English text, ``template`` and ``params`` let a front end translate it."""
+
+    def __init__(self, reason: str, /, **params: object) -> None:
+        self.template = reason
+        self.params: Mapping[str, object] = params
+        self.reason = english(reason, params)
+        super().__init__(self.reason)
 
 
 class UserInputError(SolsignalsError):
-    pass
+    """``UserInputError('"{value}" is not a valid amount', value=text)``: ``str(exc)`` is the
+    English text, ``template`` and ``params`` let a front end translate it."""
+
+    def __init__(self, template: str, /, **params: object) -> None:
+        self.template = template
+        self.params: Mapping[str, object] = params
+        super().__init__(english(template, params))
 
 
 class DecodeError(SolsignalsError):

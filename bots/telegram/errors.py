@@ -47,7 +47,7 @@ async def on_error(event: ErrorEvent, lang: str | None = None) -> bool:
         return True
     if isinstance(exc, UserInputError):
         metrics.HANDLER_ERRORS.labels(kind="user_input").inc()
-        await _answer(event, user_input_error(str(exc), lang))
+        await _answer(event, user_input_error(exc, lang))
         return True
     reference = secrets.token_hex(4)
     metrics.HANDLER_ERRORS.labels(kind="internal").inc()

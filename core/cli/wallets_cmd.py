@@ -143,7 +143,9 @@ async def _import(registry: WalletRegistry, args: argparse.Namespace) -> int:
     try:
         text = args.file.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise UserInputError(f"cannot read {args.file}: {exc}") from exc
+        raise UserInputError(
+            "cannot read {file}: {error}", file=str(args.file), error=exc
+        ) from exc
     fmt = FileFormat(args.format) if args.format else detect_format(args.file.name, text)
     kind = _kind(args)
     report = await registry.import_text(
@@ -206,7 +208,7 @@ async def _refresh(registry: WalletRegistry, args: argparse.Namespace) -> int:
 
 async def _list(registry: WalletRegistry, args: argparse.Namespace) -> int:
     if args.limit < 1:
-        raise UserInputError(f"--limit {args.limit}: give a positive number")
+        raise UserInputError("--limit {limit}: give a positive number", limit=args.limit)
     kind = ListKind(args.kind) if args.kind else None
     ranked = await registry.ranked(
         sort=SortKey(args.sort), limit=args.limit, kind=kind, user_id=args.user

@@ -59,5 +59,12 @@ def _address(text: str, line: int) -> str:
     try:
         return str(Pubkey.from_string(text))
     except ValueError as exc:
-        where = f"line {line}: " if line else ""
-        raise UserInputError(f"blocklist {where}{text!r} is not a base58 Solana address") from exc
+        if line:
+            raise UserInputError(
+                "blocklist line {line}: {text} is not a base58 Solana address",
+                line=line,
+                text=repr(text),
+            ) from exc
+        raise UserInputError(
+            "blocklist {text} is not a base58 Solana address", text=repr(text)
+        ) from exc

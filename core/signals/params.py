@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from core.errors import Text
 from core.programs import LAMPORTS_PER_SOL
 from core.signals.rules import Rule, RuleError
 from core.signals.windows import MAX_WINDOW_S
@@ -91,15 +92,22 @@ class SignalParams:
             + self.weight_risk
         )  # fmt: skip
         if not math.isclose(total, 1.0, abs_tol=1e-9):
-            raise RuleError("weight_*", f"the four weights sum to {total:g}", "a sum of 1.0")
+            raise RuleError(
+                "weight_*",
+                Text("the four weights sum to {total}", total=f"{total:g}"),
+                Text("a sum of 1.0"),
+            )
         if self.liquidity_full_usd <= self.liquidity_floor_usd:
             raise RuleError(
                 "liquidity_full_usd",
-                f"{self.liquidity_full_usd:g} is not above liquidity_floor_usd",
+                Text(
+                    "{value} is not above liquidity_floor_usd",
+                    value=f"{self.liquidity_full_usd:g}",
+                ),
                 f"> {self.liquidity_floor_usd:g}",
             )
         if not all(isinstance(r, Rule) for r in self.rules):
-            raise RuleError("rules", "must be a list of rules", "[{...}, ...]")
+            raise RuleError("rules", Text("must be a list of rules"), "[{...}, ...]")
 
     @property
     def window_lengths_s(self) -> tuple[int, ...]:
@@ -117,16 +125,22 @@ class SignalParams:
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> SignalParams:
         if not isinstance(data, Mapping):
-            raise RuleError("params", f"must be a JSON object, got {type(data).__name__}", "{}")
+            raise RuleError(
+                "params", Text("must be a JSON object, got {type}", type=type(data).__name__), "{}"
+            )
         names = {f.name for f in dataclasses.fields(cls)}
         unknown = sorted(set(data) - names)
         if unknown:
-            raise RuleError(unknown[0], "unknown parameter", ", ".join(sorted(names)))
+            raise RuleError(unknown[0], Text("unknown parameter"), ", ".join(sorted(names)))
         kwargs: dict[str, Any] = {}
         for key, value in data.items():
             if key == "rules":
                 if not isinstance(value, list | tuple):
-                    raise RuleError("rules", f"must be a list, got {value!r}", "[{...}, ...]")
+                    raise RuleError(
+                        "rules",
+                        Text("must be a list, got {value}", value=repr(value)),
+                        "[{...}, ...]",
+                    )
                 kwargs[key] = tuple(Rule.from_dict(r, f"rules[{i}]") for i, r in enumerate(value))
             else:
                 lo, hi, is_int = _RANGES[key]
@@ -176,11 +190,14 @@ _RANGES: dict[str, tuple[float, float, bool]] = {
 
 
 def _check(name: str, value: Any, lo: float, hi: float, is_int: bool) -> float | int:
-    allowed = f"{'integer' if is_int else 'number'} {lo:g}-{hi:g}"
+    shown = {"lo": f"{lo:g}", "hi": f"{hi:g}"}
+    allowed = Text("integer {lo}-{hi}", **shown) if is_int else Text("number {lo}-{hi}", **shown)
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise RuleError(name, f"must be a number, got {value!r}", allowed)
+        raise RuleError(name, Text("must be a number, got {value}", value=repr(value)), allowed)
     if not lo <= value <= hi:  # also rejects NaN
-        raise RuleError(name, f"{value!r} is out of range", allowed)
+        raise RuleError(name, Text("{value} is out of range", value=repr(value)), allowed)
     if is_int and value != int(value):
-        raise RuleError(name, f"must be a whole number, got {value!r}", allowed)
+        raise RuleError(
+            name, Text("must be a whole number, got {value}", value=repr(value)), allowed
+        )
     return int(value) if is_int else float(value)

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from core.errors import UserInputError
+from core.errors import Text, UserInputError
 from core.programs import LAMPORTS_PER_SOL
 from core.risk.report import Check, RiskReport, Verdict
 from core.signals.windows import MintWindows
@@ -35,11 +35,16 @@ from core.signals.windows import MintWindows
 class RuleError(UserInputError):
     """A rule or a signal parameter is invalid: ``field`` names it, ``allowed`` its range."""
 
-    def __init__(self, field: str, problem: str, allowed: str) -> None:
+    def __init__(self, field: str, problem: str | Text, allowed: str | Text) -> None:
         self.field = field
-        self.problem = problem
-        self.allowed = allowed
-        super().__init__(f"{field}: {problem} (allowed: {allowed})")
+        self.problem = str(problem)
+        self.allowed = str(allowed)
+        super().__init__(
+            "{field}: {problem} (allowed: {allowed})",
+            field=field,
+            problem=problem,
+            allowed=allowed,
+        )
 
 
 class RuleKind(StrEnum):
@@ -107,17 +112,23 @@ class Rule:
     @classmethod
     def from_dict(cls, data: Mapping[str, Any], where: str = "rule") -> Rule:
         if not isinstance(data, Mapping):
-            raise RuleError(where, f"must be a JSON object, got {type(data).__name__}", "{...}")
+            raise RuleError(
+                where,
+                Text("must be a JSON object, got {type}", type=type(data).__name__),
+                "{...}",
+            )
         kinds = ", ".join(k.value for k in RuleKind)
         try:
             kind = RuleKind(str(data.get("kind")))
         except ValueError:
-            raise RuleError(f"{where}.kind", f"unknown kind {data.get('kind')!r}", kinds) from None
+            raise RuleError(
+                f"{where}.kind", Text("unknown kind {kind}", kind=repr(data.get("kind"))), kinds
+            ) from None
         spec = _FIELDS[kind]
         extra = set(data) - set(spec) - {"kind", "name", "required"}
         if extra:
             allowed = ", ".join(sorted(set(spec) | {"kind", "name", "required"}))
-            raise RuleError(f"{where}.{sorted(extra)[0]}", "unknown field", allowed)
+            raise RuleError(f"{where}.{sorted(extra)[0]}", Text("unknown field"), allowed)
         args: dict[str, Any] = {}
         for key, (lo, hi, is_int, default) in spec.items():
             if key == "tags":
@@ -125,15 +136,19 @@ class Rule:
                 continue
             value = data.get(key, default)
             if value is None:
-                raise RuleError(f"{where}.{key}", "is required", _range(lo, hi, is_int))
+                raise RuleError(f"{where}.{key}", Text("is required"), _range(lo, hi, is_int))
             args[key] = _number(value, f"{where}.{key}", lo, hi, is_int)
         name = data.get("name", "")
         if not isinstance(name, str) or len(name) > 80:
-            raise RuleError(f"{where}.name", "must be a string", "at most 80 characters")
+            raise RuleError(
+                f"{where}.name", Text("must be a string"), Text("at most 80 characters")
+            )
         required = data.get("required", False)
         if not isinstance(required, bool):
             raise RuleError(
-                f"{where}.required", f"must be true or false, got {required!r}", "bool"
+                f"{where}.required",
+                Text("must be true or false, got {value}", value=repr(required)),
+                "bool",
             )
         return cls(kind, args, name, required)
 
@@ -167,25 +182,39 @@ _FIELDS: dict[RuleKind, _Spec] = {
 }
 
 
-def _range(lo: float, hi: float, is_int: bool) -> str:
-    return f"{'integer' if is_int else 'number'} {lo:g}-{hi:g}"
+def _range(lo: float, hi: float, is_int: bool) -> Text:
+    if is_int:
+        return Text("integer {lo}-{hi}", lo=f"{lo:g}", hi=f"{hi:g}")
+    return Text("number {lo}-{hi}", lo=f"{lo:g}", hi=f"{hi:g}")
 
 
 def _number(value: Any, where: str, lo: float, hi: float, is_int: bool) -> float | int:
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise RuleError(where, f"must be a number, got {value!r}", _range(lo, hi, is_int))
+        raise RuleError(
+            where, Text("must be a number, got {value}", value=repr(value)), _range(lo, hi, is_int)
+        )
     if not lo <= value <= hi:  # also rejects NaN
-        raise RuleError(where, f"{value!r} is out of range", _range(lo, hi, is_int))
+        raise RuleError(
+            where, Text("{value} is out of range", value=repr(value)), _range(lo, hi, is_int)
+        )
     if is_int and value != int(value):
-        raise RuleError(where, f"must be a whole number, got {value!r}", _range(lo, hi, is_int))
+        raise RuleError(
+            where,
+            Text("must be a whole number, got {value}", value=repr(value)),
+            _range(lo, hi, is_int),
+        )
     return int(value) if is_int else float(value)
 
 
 def _tags(value: Any, where: str) -> tuple[str, ...]:
     if isinstance(value, str) or not isinstance(value, list | tuple):
-        raise RuleError(where, f"must be a list of tags, got {value!r}", '["kol", "smart"]')
+        raise RuleError(
+            where,
+            Text("must be a list of tags, got {value}", value=repr(value)),
+            '["kol", "smart"]',
+        )
     if not all(isinstance(t, str) and t for t in value):
-        raise RuleError(where, "every tag must be a non-empty string", '["kol", "smart"]')
+        raise RuleError(where, Text("every tag must be a non-empty string"), '["kol", "smart"]')
     return tuple(sorted(set(value)))
 
 

@@ -23,7 +23,7 @@ import structlog
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from core.errors import UserInputError
+from core.errors import Text, UserInputError
 from core.signals.rules import Rule, RuleError
 from core.storage.db import DatabaseUrl
 from core.storage.engine_owner import EngineOwner
@@ -94,7 +94,11 @@ class RulesStore(EngineOwner):
         """Validate and store a rule; returns its id. Raises ``RuleError`` (field and range) or
         ``UserInputError`` (no such user)."""
         if not isinstance(rule_dict, Mapping):
-            raise RuleError("rule", f"must be a JSON object, got {type(rule_dict).__name__}", "{}")
+            raise RuleError(
+                "rule",
+                Text("must be a JSON object, got {type}", type=type(rule_dict).__name__),
+                "{}",
+            )
         rule = Rule.from_dict({**rule_dict, "name": name.strip()})
         params = {k: v for k, v in rule.to_dict().items() if k not in ("kind", "name")}
         now = self._clock()
@@ -112,7 +116,7 @@ class RulesStore(EngineOwner):
                 result = await conn.execute(sa.insert(RULES).values(values).returning(RULES.c.id))
                 rule_id = int(result.scalar_one())
         except IntegrityError as exc:
-            raise UserInputError(f"no user with id {owner_user_id}") from exc
+            raise UserInputError("no user with id {id}", id=owner_user_id) from exc
         log.info("signal_rule_added", rule_id=rule_id, kind=rule.kind.value, owner=owner_user_id)
         return rule_id
 
@@ -130,21 +134,21 @@ class RulesStore(EngineOwner):
                 .values(enabled=enabled, updated_at=self._clock())
             )
         if not result.rowcount:
-            raise UserInputError(f"no rule with id {rule_id}: see the list of rules")
+            raise UserInputError("no rule with id {id}: see the list of rules", id=rule_id)
         log.info("signal_rule_enabled" if enabled else "signal_rule_disabled", rule_id=rule_id)
 
     async def remove(self, rule_id: int) -> None:
         async with self._engine.begin() as conn:
             result = await conn.execute(sa.delete(RULES).where(RULES.c.id == rule_id))
         if not result.rowcount:
-            raise UserInputError(f"no rule with id {rule_id}: see the list of rules")
+            raise UserInputError("no rule with id {id}: see the list of rules", id=rule_id)
         log.info("signal_rule_removed", rule_id=rule_id)
 
     async def get(self, rule_id: int) -> StoredRule:
         async with self._engine.connect() as conn:
             row = (await conn.execute(sa.select(RULES).where(RULES.c.id == rule_id))).first()
         if row is None:
-            raise UserInputError(f"no rule with id {rule_id}: see the list of rules")
+            raise UserInputError("no rule with id {id}: see the list of rules", id=rule_id)
         return _stored(row)
 
     async def active_rules(self, owner_user_id: int | None = None) -> builtins.list[Rule]:

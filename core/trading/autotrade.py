@@ -90,24 +90,35 @@ class AutoTradeRule:
             raise UserInputError("the rule needs a name of 1-64 characters")
         if not 0.0 <= self.min_strength <= MAX_STRENGTH:
             raise UserInputError(
-                f"minimum Strength must be 0 to {MAX_STRENGTH:g}, got {self.min_strength}"
+                "minimum Strength must be 0 to {max}, got {value}",
+                max=f"{MAX_STRENGTH:g}",
+                value=self.min_strength,
             )
         if not 0 <= self.min_smart_buyers <= MAX_SMART_BUYERS:
             raise UserInputError(
-                f"minimum smart buyers must be 0 to {MAX_SMART_BUYERS}, "
-                f"got {self.min_smart_buyers}"
+                "minimum smart buyers must be 0 to {max}, got {value}",
+                max=MAX_SMART_BUYERS,
+                value=self.min_smart_buyers,
             )
         if self.buy_lamports <= 0:
-            raise UserInputError(f"the buy amount must be positive, got {self.buy_lamports}")
+            raise UserInputError(
+                "the buy amount must be positive, got {value}", value=self.buy_lamports
+            )
         try:
             Pubkey.from_string(self.wallet)
         except ValueError:
-            raise UserInputError(f"wallet {self.wallet!r} is not a Solana address") from None
+            raise UserInputError(
+                "wallet {wallet} is not a Solana address", wallet=repr(self.wallet)
+            ) from None
         for tag in self.tags:
             if not TAG.match(tag):
-                raise UserInputError(f"tag {tag!r}: lowercase letters, digits, _ or -, 1-24")
+                raise UserInputError(
+                    "tag {tag}: lowercase letters, digits, _ or -, 1-24", tag=repr(tag)
+                )
         if self.slippage_bps is not None and not 1 <= self.slippage_bps <= 10_000:
-            raise UserInputError(f"slippage must be 1-10000 bps, got {self.slippage_bps}")
+            raise UserInputError(
+                "slippage must be 1-10000 bps, got {value}", value=self.slippage_bps
+            )
 
 
 @dataclass(frozen=True, slots=True)

@@ -371,11 +371,13 @@ class AutoTradeStore(EngineOwner):
                     await conn.execute(sa.select(INTENTS).where(INTENTS.c.id == intent_id))
                 ).first()
                 if current is None or current.user_id != user_id:
-                    raise UserInputError(f"auto-buy {intent_id} is not one of yours")
+                    raise UserInputError("auto-buy {id} is not one of yours", id=intent_id)
                 state = current.state
                 if state == IS.PENDING.value:
                     state = "expired"
-                raise UserInputError(f"this auto-buy is already {state}: nothing was changed")
+                raise UserInputError(
+                    "this auto-buy is already {state}: nothing was changed", state=state
+                )
             await _audit(conn, intent_id, f"user:{user_id}", action, now, trade_key=row.trade_key)
         return _intent(row)
 
@@ -505,5 +507,5 @@ async def _update_own_rule(
         )
     ).first()
     if row is None:
-        raise UserInputError(f"auto-trade rule {rule_id} is not one of yours")
+        raise UserInputError("auto-trade rule {id} is not one of yours", id=rule_id)
     return row

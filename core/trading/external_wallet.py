@@ -87,8 +87,10 @@ def prepare_message(
     raw = bytes(tx)
     if len(raw) > MAX_TRANSACTION_BYTES:
         raise UserInputError(
-            f"the transaction is {len(raw)} bytes; Solana accepts at most "
-            f"{MAX_TRANSACTION_BYTES}: split it or use address lookup tables"
+            "the transaction is {n} bytes; Solana accepts at most {max}: split it or use "
+            "address lookup tables",
+            n=len(raw),
+            max=MAX_TRANSACTION_BYTES,
         )
     return PreparedTransaction(
         message_bytes=message_bytes(message),
@@ -121,14 +123,16 @@ def check_signed(prepared: PreparedTransaction, signed_base64: str) -> Versioned
     if len(signatures) != len(prepared.signers) or unsigned:
         missing = unsigned or list(prepared.signers)
         raise UserInputError(
-            f"the transaction is not signed by {', '.join(str(k) for k in missing)}: sign it "
-            "in your wallet, then send the signed transaction"
+            "the transaction is not signed by {signers}: sign it in your wallet, then send the "
+            "signed transaction",
+            signers=", ".join(str(k) for k in missing),
         )
     invalid = missing_signatures(tx)
     if invalid:
         raise UserInputError(
-            f"the signature of {', '.join(str(k) for k in invalid)} does not verify: sign the "
-            "prepared transaction again with that wallet"
+            "the signature of {signers} does not verify: sign the prepared transaction again "
+            "with that wallet",
+            signers=", ".join(str(k) for k in invalid),
         )
     return tx
 

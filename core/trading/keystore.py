@@ -53,7 +53,7 @@ from solders.pubkey import Pubkey
 from solders.signature import Signature
 
 from core.config import EXAMPLES
-from core.errors import ConfigError, UserInputError
+from core.errors import ConfigError, Text, UserInputError
 from core.trading.signer import SIGN_LATENCY_S, SIGNATURES
 
 if TYPE_CHECKING:
@@ -72,7 +72,7 @@ _CHECK_AD = _AD_PREFIX + b"check"
 _CHECK_PLAINTEXT = b"solsignals keystore passphrase check"
 _B58_ALPHABET = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
 _B58_INDEX = {ch: i for i, ch in enumerate(_B58_ALPHABET)}
-IMPORT_HELP = (
+IMPORT_HELP = Text(
     "paste a base58 secret key (Phantom / Solflare: export private key) or the JSON array of "
     "64 numbers of a Solana CLI id.json"
 )
@@ -103,12 +103,12 @@ def parse_keypair(text: str) -> Keypair:
     """A keypair from base58 (64-byte secret key) or a JSON byte array; never echoes input."""
     value = text.strip()
     if not value:
-        raise UserInputError(f"empty key: {IMPORT_HELP}")
+        raise UserInputError("empty key: {help}", help=IMPORT_HELP)
     if value.startswith("["):
         try:
             numbers = json.loads(value)
         except json.JSONDecodeError:
-            raise UserInputError(f"not a valid JSON array: {IMPORT_HELP}") from None
+            raise UserInputError("not a valid JSON array: {help}", help=IMPORT_HELP) from None
         if not isinstance(numbers, list) or not all(
             type(n) is int and 0 <= n <= 255 for n in numbers
         ):
@@ -119,11 +119,14 @@ def parse_keypair(text: str) -> Keypair:
     if len(raw) == 32:
         raise UserInputError(
             "this decodes to 32 bytes: that is an address (public key) or a bare seed, not a "
-            f"keypair; {IMPORT_HELP}"
+            "keypair; {help}",
+            help=IMPORT_HELP,
         )
     if len(raw) != 64:
         raise UserInputError(
-            f"this decodes to {len(raw)} bytes; a Solana secret key is 64 bytes: {IMPORT_HELP}"
+            "this decodes to {n} bytes; a Solana secret key is 64 bytes: {help}",
+            n=len(raw),
+            help=IMPORT_HELP,
         )
     try:
         return Keypair.from_bytes(raw)
@@ -140,7 +143,9 @@ def _b58decode(value: str) -> bytes:
         digit = _B58_INDEX.get(char)
         if digit is None:
             raise UserInputError(
-                f"not base58: character {position} is not in the base58 alphabet; {IMPORT_HELP}"
+                "not base58: character {position} is not in the base58 alphabet; {help}",
+                position=position,
+                help=IMPORT_HELP,
             )
         number = number * 58 + digit
     zeros = len(value) - len(value.lstrip("1"))
@@ -165,7 +170,9 @@ def _unb64(value: Any, what: str, path: Path) -> bytes:
     try:
         return base64.b64decode(str(value), validate=True)
     except (binascii.Error, ValueError):
-        raise UserInputError(f"keystore {path} is damaged: {what} is not base64") from None
+        raise UserInputError(
+            "keystore {path} is damaged: {what} is not base64", path=str(path), what=what
+        ) from None
 
 
 class Keystore:
@@ -189,11 +196,12 @@ class Keystore:
         """A new, empty keystore at ``path`` (refused when the file exists)."""
         path = Path(path)
         if path.exists():
-            raise UserInputError(f"keystore {path} already exists; open it instead")
+            raise UserInputError("keystore {path} already exists; open it instead", path=str(path))
         secret = _passphrase_bytes(passphrase)
         if len(secret.decode()) < MIN_PASSPHRASE_CHARS:
             raise UserInputError(
-                f"the keystore passphrase must have at least {MIN_PASSPHRASE_CHARS} characters"
+                "the keystore passphrase must have at least {n} characters",
+                n=MIN_PASSPHRASE_CHARS,
             )
         if scrypt_n & (scrypt_n - 1) or not MIN_SCRYPT_N <= scrypt_n <= MAX_SCRYPT_N:
             raise ValueError(
@@ -227,7 +235,9 @@ class Keystore:
             or n & (n - 1)
             or not MIN_SCRYPT_N <= n <= MAX_SCRYPT_N
         ):
-            raise UserInputError(f"keystore {path} has unsupported key derivation settings")
+            raise UserInputError(
+                "keystore {path} has unsupported key derivation settings", path=str(path)
+            )
         cipher = _derive(_passphrase_bytes(passphrase), salt, n)
         check = document["check"]
         try:
@@ -239,7 +249,7 @@ class Keystore:
         except InvalidTag:
             log.warning("keystore_unlock_failed", path=str(path))
             raise WrongPassphraseError(
-                f"wrong passphrase for keystore {path}: nothing was decrypted"
+                "wrong passphrase for keystore {path}: nothing was decrypted", path=str(path)
             ) from None
         keystore = cls(path, cipher, dict(kdf), dict(check))
         for sealed in _wallets_of(document, path):
@@ -289,7 +299,9 @@ class Keystore:
         """Store an existing keypair (base58 secret key or JSON byte array)."""
         keypair = parse_keypair(text)
         if keypair.pubkey() in self._wallets:
-            raise UserInputError(f"wallet {keypair.pubkey()} is already in the keystore")
+            raise UserInputError(
+                "wallet {address} is already in the keystore", address=str(keypair.pubkey())
+            )
         return self._add(keypair, label, "imported")
 
     def export(
@@ -301,8 +313,10 @@ class Keystore:
         expected = f"EXPORT {shown[:8]}"
         if confirm.strip() != expected:
             raise UserInputError(
-                f"export refused: this reveals the secret key of {shown}, which gives anyone "
-                f"holding it the wallet's funds; to confirm, type exactly: {expected}"
+                "export refused: this reveals the secret key of {address}, which gives anyone "
+                "holding it the wallet's funds; to confirm, type exactly: {expected}",
+                address=shown,
+                expected=expected,
             )
         keypair = self._keypair_of(sealed)
         log.warning("keystore_key_exported", address=shown, fmt=fmt)
@@ -323,7 +337,11 @@ class Keystore:
             raise UserInputError("not a Solana address") from None
         sealed = self._wallets.get(key)
         if sealed is None:
-            raise UserInputError(f"wallet {key} is not in the keystore {self.path}")
+            raise UserInputError(
+                "wallet {address} is not in the keystore {path}",
+                address=str(key),
+                path=str(self.path),
+            )
         return sealed
 
     def _keypair_of(self, sealed: _Sealed) -> Keypair:
@@ -334,12 +352,18 @@ class Keystore:
             )
         except InvalidTag:
             raise UserInputError(
-                f"keystore {self.path} is damaged: wallet {address} does not decrypt "
-                "(the file was altered?); nothing was opened"
+                "keystore {path} is damaged: wallet {address} does not decrypt "
+                "(the file was altered?); nothing was opened",
+                path=str(self.path),
+                address=str(address),
             ) from None
         keypair = Keypair.from_seed(seed)
         if keypair.pubkey() != address:
-            raise UserInputError(f"keystore {self.path} is damaged: wallet {address} mismatch")
+            raise UserInputError(
+                "keystore {path} is damaged: wallet {address} mismatch",
+                path=str(self.path),
+                address=str(address),
+            )
         return keypair
 
     def _add(
@@ -367,7 +391,8 @@ class Keystore:
                 document = _read(self.path)
                 if document["kdf"].get("salt") != self._kdf["salt"]:
                     raise UserInputError(
-                        f"keystore {self.path} was replaced by another keystore; reopen it"
+                        "keystore {path} was replaced by another keystore; reopen it",
+                        path=str(self.path),
                     )
                 for sealed in _wallets_of(document, self.path):
                     wallets.setdefault(sealed.entry.address, sealed)
@@ -421,24 +446,29 @@ def _read(path: Path) -> dict[str, Any]:
     try:
         document = json.loads(path.read_bytes())
     except FileNotFoundError:
-        raise UserInputError(f"keystore {path} does not exist") from None
+        raise UserInputError("keystore {path} does not exist", path=str(path)) from None
     except (OSError, ValueError) as exc:
-        raise UserInputError(f"keystore {path} cannot be read: {type(exc).__name__}") from None
+        raise UserInputError(
+            "keystore {path} cannot be read: {error}", path=str(path), error=type(exc).__name__
+        ) from None
     if not isinstance(document, dict) or document.get("format") != FORMAT:
-        raise UserInputError(f"{path} is not a Solsignals keystore")
+        raise UserInputError("{path} is not a Solsignals keystore", path=str(path))
     if document.get("version") != VERSION:
         raise UserInputError(
-            f"keystore {path} has version {document.get('version')}, not {VERSION}"
+            "keystore {path} has version {version}, not {expected}",
+            path=str(path),
+            version=document.get("version"),
+            expected=VERSION,
         )
     if not isinstance(document.get("kdf"), dict) or not isinstance(document.get("check"), dict):
-        raise UserInputError(f"keystore {path} is damaged: kdf / check missing")
+        raise UserInputError("keystore {path} is damaged: kdf / check missing", path=str(path))
     return document
 
 
 def _wallets_of(document: dict[str, Any], path: Path) -> Iterator[_Sealed]:
     items = document.get("wallets")
     if not isinstance(items, list):
-        raise UserInputError(f"keystore {path} is damaged: wallets missing")
+        raise UserInputError("keystore {path} is damaged: wallets missing", path=str(path))
     for item in items:
         try:
             address = Pubkey.from_string(str(item["address"]))
@@ -451,7 +481,7 @@ def _wallets_of(document: dict[str, Any], path: Path) -> Iterator[_Sealed]:
             )
         except (KeyError, TypeError, ValueError):
             raise UserInputError(
-                f"keystore {path} is damaged: a wallet entry is invalid"
+                "keystore {path} is damaged: a wallet entry is invalid", path=str(path)
             ) from None
         yield _Sealed(
             entry,

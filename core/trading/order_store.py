@@ -105,10 +105,12 @@ async def attach_in(
     """
     position = await _lock_position(conn, position_id)
     if position is None or position.user_id != user_id:
-        raise UserInputError(f"position {position_id} is not one of yours")
+        raise UserInputError("position {id} is not one of yours", id=position_id)
     held = int(position.token_amount_raw)
     if position.status != PositionStatus.OPEN.value or held <= 0 or position.entry_lamports <= 0:
-        raise UserInputError(f"position {position_id} is not open: nothing to attach orders to")
+        raise UserInputError(
+            "position {id} is not open: nothing to attach orders to", id=position_id
+        )
     rows = await _cancel_in(conn, ORDERS.c.position_id == position_id, "replaced", actor, now)
     values = [
         {
@@ -239,9 +241,11 @@ class OrderStore(EngineOwner):
                     await conn.execute(sa.select(ORDERS).where(ORDERS.c.id == order_id))
                 ).first()
                 if current is None or current.user_id != user_id:
-                    raise UserInputError(f"order {order_id} is not one of yours")
+                    raise UserInputError("order {id} is not one of yours", id=order_id)
                 raise UserInputError(
-                    f"order {order_id} is {current.state}: only armed orders can be cancelled"
+                    "order {id} is {state}: only armed orders can be cancelled",
+                    id=order_id,
+                    state=current.state,
                 )
             actor = actor or f"user:{user_id}"
             await write_audit(

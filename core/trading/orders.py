@@ -34,7 +34,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from core.errors import UserInputError
+from core.errors import Text, UserInputError
 from core.trading.trade_types import Side
 
 BPS = 10_000
@@ -134,18 +134,24 @@ class Price:
 # ---- templates ---------------------------------------------------------------------------------
 
 
-def _bps(name: str, value: Any, low: int, high: int) -> int:
+def _bps(name: Text, value: Any, low: int, high: int) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
         raise UserInputError(
-            f"{name} must be a whole number of basis points from {low} to {high} "
-            f"(100 bps = 1 %), got {value!r}"
+            "{name} must be a whole number of basis points from {low} to {high} "
+            "(100 bps = 1 %), got {value}",
+            name=name,
+            low=low,
+            high=high,
+            value=repr(value),
         )
     return value
 
 
-def _positive(name: str, value: Any) -> int:
+def _positive(name: Text, value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-        raise UserInputError(f"{name} must be a positive whole number, got {value!r}")
+        raise UserInputError(
+            "{name} must be a positive whole number, got {value}", name=name, value=repr(value)
+        )
     return value
 
 
@@ -155,8 +161,8 @@ class TakeProfit:
     sell_bps: int  # 3_000 = sell 30 % of the tokens held when attached
 
     def __post_init__(self) -> None:
-        _bps("take profit gain", self.gain_bps, 1, MAX_GAIN_BPS)
-        _bps("take profit sell share", self.sell_bps, 1, BPS)
+        _bps(Text("take profit gain"), self.gain_bps, 1, MAX_GAIN_BPS)
+        _bps(Text("take profit sell share"), self.sell_bps, 1, BPS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,8 +171,8 @@ class DcaIn:
     buy_lamports: int
 
     def __post_init__(self) -> None:
-        _bps("DCA-in drop", self.drop_bps, 1, BPS - 1)
-        _positive("DCA-in amount (lamports)", self.buy_lamports)
+        _bps(Text("DCA-in drop"), self.drop_bps, 1, BPS - 1)
+        _positive(Text("DCA-in amount (lamports)"), self.buy_lamports)
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,8 +181,8 @@ class DcaOut:
     sell_bps: int
 
     def __post_init__(self) -> None:
-        _positive("DCA-out delay (seconds)", self.after_s)
-        _bps("DCA-out sell share", self.sell_bps, 1, BPS)
+        _positive(Text("DCA-out delay (seconds)"), self.after_s)
+        _bps(Text("DCA-out sell share"), self.sell_bps, 1, BPS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -193,15 +199,15 @@ class OrderTemplate:
 
     def __post_init__(self) -> None:
         if self.stop_loss_bps is not None:
-            _bps("stop loss", self.stop_loss_bps, 1, BPS - 1)
+            _bps(Text("stop loss"), self.stop_loss_bps, 1, BPS - 1)
         if self.trailing_bps is not None:
-            _bps("trailing stop", self.trailing_bps, 1, BPS - 1)
+            _bps(Text("trailing stop"), self.trailing_bps, 1, BPS - 1)
         if self.trailing_activation_bps is not None:
             if self.trailing_bps is None:
                 raise UserInputError("trailing activation needs a trailing stop")
-            _bps("trailing activation", self.trailing_activation_bps, 0, MAX_GAIN_BPS)
+            _bps(Text("trailing activation"), self.trailing_activation_bps, 0, MAX_GAIN_BPS)
         if self.time_exit_s is not None:
-            _positive("time exit (seconds)", self.time_exit_s)
+            _positive(Text("time exit (seconds)"), self.time_exit_s)
         gains = [tp.gain_bps for tp in self.take_profits]
         if len(set(gains)) != len(gains):
             raise UserInputError("two take profits at the same gain: merge them")
@@ -210,8 +216,8 @@ class OrderTemplate:
         )
         if scaled > BPS:
             raise UserInputError(
-                f"take profits and DCA-out sell {scaled / 100:g} % of the position in total; "
-                "at most 100 %"
+                "take profits and DCA-out sell {pct} % of the position in total; at most 100 %",
+                pct=f"{scaled / 100:g}",
             )
         count = (
             len(self.take_profits)
@@ -222,7 +228,9 @@ class OrderTemplate:
         if count == 0:
             raise UserInputError("the template has no order: add a take profit or a stop")
         if count > MAX_LEGS:
-            raise UserInputError(f"at most {MAX_LEGS} orders per position, got {count}")
+            raise UserInputError(
+                "at most {max} orders per position, got {count}", max=MAX_LEGS, count=count
+            )
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -249,7 +257,7 @@ class OrderTemplate:
                 dca_out=tuple(DcaOut(a, s) for a, s in data.get("dca_out") or ()),
             )
         except (TypeError, ValueError) as exc:
-            raise UserInputError(f"malformed order template: {exc}") from None
+            raise UserInputError("malformed order template: {error}", error=str(exc)) from None
 
 
 @dataclass(frozen=True, slots=True)

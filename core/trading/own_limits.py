@@ -93,7 +93,12 @@ class AboveCeiling(UserInputError):
     def __init__(self, limit: OwnLimit, value: int, ceiling: int) -> None:
         self.limit, self.value, self.ceiling = limit, value, ceiling
         shown, top = _show(limit, value), _show(limit, ceiling)
-        super().__init__(f"{limit.value}: {shown} is above the operator's limit {top}")
+        super().__init__(
+            "{limit}: {value} is above the operator's limit {ceiling}",
+            limit=limit.value,
+            value=shown,
+            ceiling=top,
+        )
 
 
 def _show(limit: OwnLimit, value: int) -> str:
@@ -105,7 +110,7 @@ def _show(limit: OwnLimit, value: int) -> str:
 def stored_value(limit: OwnLimit, value: int, ceilings: Ceilings) -> str | int:
     """``value`` (lamports, or bps) as stored, after checking it against its ceiling."""
     if value <= 0:
-        raise UserInputError(f"{limit.value}: {value} must be above 0")
+        raise UserInputError("{limit}: {value} must be above 0", limit=limit.value, value=value)
     ceiling = ceilings.of(limit)
     if value > ceiling:
         raise AboveCeiling(limit, value, ceiling)

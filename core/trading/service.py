@@ -75,7 +75,7 @@ class NothingToSell(UserInputError):
 
     def __init__(self, mint: str) -> None:
         self.mint = mint
-        super().__init__(f"the wallet holds none of {mint}: nothing to sell")
+        super().__init__("the wallet holds none of {mint}: nothing to sell", mint=mint)
 
 
 @dataclass(frozen=True, slots=True)
@@ -333,7 +333,9 @@ class TradingService:
         """The active wallet's secret key (base58), only with the typed confirmation."""
         wallet = await self._wallet(user_id)
         if wallet.backend is not self.signers.backend:
-            raise UserInputError(f"this wallet's key is held by {wallet.backend.value}")
+            raise UserInputError(
+                "this wallet's key is held by {backend}", backend=wallet.backend.value
+            )
         secret = self.signers.export(wallet.address, confirm)
         await self.audit.append(
             actor=f"user:{user_id}", action="wallet.exported", subject=f"wallet:{wallet.address}"
@@ -361,7 +363,9 @@ class TradingService:
         """Sell ``percent`` (1-100) of the wallet's ``mint`` tokens (once per ``key``: the size
         is fixed the first time)."""
         if not 1 <= percent <= 100:
-            raise UserInputError(f"the share to sell must be 1-100 %, got {percent}")
+            raise UserInputError(
+                "the share to sell must be 1-100 %, got {percent}", percent=percent
+            )
         existing = await self.store.get(key)
         if existing is not None:
             return await self._replay(existing, user_id, on_update)

@@ -63,8 +63,9 @@ def signer_slot(message: VersionedMessage, address: Pubkey) -> int:
         return signers.index(address)
     except ValueError:
         raise UserInputError(
-            f"the transaction does not need a signature from {address}; "
-            f"its signers are {', '.join(str(s) for s in signers)}"
+            "the transaction does not need a signature from {address}; its signers are {signers}",
+            address=str(address),
+            signers=", ".join(str(s) for s in signers),
         ) from None
 
 

@@ -28,7 +28,7 @@ from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from typing import TypeVar
 
-from core.errors import UserInputError
+from core.errors import Text, UserInputError
 from core.programs import LAMPORTS_PER_SOL
 from core.trading.orders import BPS, DcaIn, DcaOut, LegKind, OrderTemplate, TakeProfit
 
@@ -77,13 +77,25 @@ class TemplateTextError(UserInputError):
     """A template text we cannot read: ``token`` is the offending word, ``problem`` what was
     expected there; ``detail`` the core's reason for ``INVALID``."""
 
-    def __init__(self, problem: TemplateProblem, token: str, detail: str = "") -> None:
-        self.problem, self.token, self.detail = problem, token, detail
-        if problem is TemplateProblem.INVALID:
-            message = detail
+    def __init__(
+        self,
+        problem: TemplateProblem,
+        token: str,
+        cause: UserInputError | None = None,
+        *,
+        name_token: bool = False,
+    ) -> None:
+        self.problem, self.token = problem, token
+        if cause is None:
+            super().__init__(
+                '"{token}": expected {expected}', token=token, expected=_EXPECTED[problem]
+            )
+        elif name_token:
+            reason = Text(cause.template, **cause.params)
+            super().__init__('"{token}": {reason}', token=token, reason=reason)
         else:
-            message = f'"{token}": expected {_EXPECTED[problem]}'
-        super().__init__(message)
+            super().__init__(cause.template, **cause.params)
+        self.detail = str(self) if cause is not None else ""
 
 
 # ---- presets -----------------------------------------------------------------------------------
@@ -266,14 +278,14 @@ def parse_template(text: str) -> OrderTemplate:
     except TemplateTextError:
         raise
     except UserInputError as exc:
-        raise TemplateTextError(TemplateProblem.INVALID, text.strip(), str(exc)) from None
+        raise TemplateTextError(TemplateProblem.INVALID, text.strip(), exc) from None
 
 
 def _build(token: str, kind: Callable[[int, int], _Part], a: int, b: int) -> _Part:
     try:
         return kind(a, b)
     except UserInputError as exc:
-        raise TemplateTextError(TemplateProblem.INVALID, token, f'"{token}": {exc}') from None
+        raise TemplateTextError(TemplateProblem.INVALID, token, exc, name_token=True) from None
 
 
 # ---- rendering ---------------------------------------------------------------------------------

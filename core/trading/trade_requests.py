@@ -374,8 +374,9 @@ class TradeRequestStore(EngineOwner):
         stored = (record.user_id, record.wallet, record.side, record.mint, record.amount_raw)
         if asked != stored:
             raise UserInputError(
-                f"idempotency key {request.idempotency_key!r} was already used for another "
-                "trade; use a new key for a new trade"
+                "idempotency key {key} was already used for another trade; use a new key for a "
+                "new trade",
+                key=repr(request.idempotency_key),
             )
         return record
 

@@ -94,8 +94,9 @@ class UpdateKind(StrEnum):
 def validate_key(key: str) -> str:
     if not _KEY.match(key):
         raise UserInputError(
-            f"idempotency key {key[:40]!r} is not 1-{MAX_KEY_CHARS} printable characters "
-            "without spaces"
+            "idempotency key {key} is not 1-{max} printable characters without spaces",
+            key=repr(key[:40]),
+            max=MAX_KEY_CHARS,
         )
     return key
 
@@ -117,16 +118,20 @@ class TradeRequest:
     def __post_init__(self) -> None:
         validate_key(self.idempotency_key)
         if self.amount_raw <= 0:
-            raise UserInputError(f"the amount must be positive, got {self.amount_raw}")
+            raise UserInputError("the amount must be positive, got {value}", value=self.amount_raw)
         for name in ("wallet", "mint"):
             try:
                 Pubkey.from_string(getattr(self, name))
             except ValueError:
                 raise UserInputError(
-                    f"{name} {getattr(self, name)!r} is not a Solana address"
+                    "{name} {value} is not a Solana address",
+                    name=name,
+                    value=repr(getattr(self, name)),
                 ) from None
         if self.slippage_bps is not None and not 1 <= self.slippage_bps <= 10_000:
-            raise UserInputError(f"slippage must be 1-10000 bps, got {self.slippage_bps}")
+            raise UserInputError(
+                "slippage must be 1-10000 bps, got {value}", value=self.slippage_bps
+            )
 
     @property
     def audit_actor(self) -> str:

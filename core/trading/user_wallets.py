@@ -151,7 +151,8 @@ class UserWallets(EngineOwner):
             ).first()
             if existing is not None and existing.user_id != user_id:
                 raise UserInputError(
-                    f"wallet {address} is already the trading wallet of another account"
+                    "wallet {address} is already the trading wallet of another account",
+                    address=address,
                 )
             if existing is not None and existing.active:
                 return _wallet(existing)
@@ -277,7 +278,7 @@ class UserWallets(EngineOwner):
             query = query.with_for_update()
         row = (await conn.execute(query)).first()
         if row is None:
-            raise UserInputError(f"no user {user_id}")
+            raise UserInputError("no user {id}", id=user_id)
         return UserSettings.from_dict(row.settings or {})
 
     @staticmethod

@@ -84,7 +84,7 @@ class VaultBackend:
     def signer(self, address: str) -> Signer:
         found = self._signers.get(address)
         if found is None:
-            raise UserInputError(f"no Vault key is loaded for wallet {address}")
+            raise UserInputError("no Vault key is loaded for wallet {address}", address=address)
         return found
 
     def export(self, address: str, confirm: str) -> str:

@@ -95,7 +95,9 @@ class UserService(EngineOwner):
 
     async def set_language(self, user_id: int, language: str) -> None:
         if language not in LANGUAGES:
-            raise UserInputError(f'"{language}" is not a language we speak: use en or fr')
+            raise UserInputError(
+                '"{language}" is not a language we speak: use en or fr', language=language
+            )
         async with self._engine.begin() as conn:
             await conn.execute(
                 sa.update(USERS).where(USERS.c.id == user_id).values(language=language)
@@ -109,7 +111,7 @@ class UserService(EngineOwner):
                 query = query.with_for_update()
             stored = (await conn.execute(query)).scalar_one_or_none()
             if stored is None:
-                raise UserInputError(f"no user {user_id}")
+                raise UserInputError("no user {id}", id=user_id)
             settings = UserSettings.from_dict(stored or {}).with_changes(**changes)
             await conn.execute(
                 sa.update(USERS).where(USERS.c.id == user_id).values(settings=settings.to_dict())

@@ -20,7 +20,7 @@ from typing import Any
 
 from solders.pubkey import Pubkey
 
-from core.errors import UserInputError
+from core.errors import Text, UserInputError
 
 TAG = re.compile(r"^[a-z0-9_-]{1,24}$")
 MAX_WATCHED_MINTS = 100
@@ -34,10 +34,12 @@ def _is_address(text: str) -> bool:
 
 
 class SettingError(UserInputError):
-    def __init__(self, name: str, problem: str, allowed: str) -> None:
+    def __init__(self, name: str, problem: str | Text, allowed: str | Text) -> None:
         self.name = name
-        self.allowed = allowed
-        super().__init__(f"{name}: {problem} (allowed: {allowed})")
+        self.allowed = str(allowed)
+        super().__init__(
+            "{name}: {problem} (allowed: {allowed})", name=name, problem=problem, allowed=allowed
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,32 +73,42 @@ class UserSettings:
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.min_strength <= 3.0:
-            raise SettingError("min_strength", f"{self.min_strength}", "0 to 3")
+            raise SettingError("min_strength", f"{self.min_strength}", Text("0 to 3"))
         if self.top10_max_pct is not None and not 0.0 < self.top10_max_pct <= 100.0:
-            raise SettingError("top10_max_pct", f"{self.top10_max_pct}", "above 0, up to 100 (%)")
+            raise SettingError(
+                "top10_max_pct", f"{self.top10_max_pct}", Text("above 0, up to 100 (%)")
+            )
         if self.min_liquidity_usd < 0:
-            raise SettingError("min_liquidity_usd", f"{self.min_liquidity_usd}", "0 or more (USD)")
+            raise SettingError(
+                "min_liquidity_usd", f"{self.min_liquidity_usd}", Text("0 or more (USD)")
+            )
         for tag in self.tags:
             if not TAG.match(tag):
-                raise SettingError("tags", f"{tag!r}", "lowercase letters, digits, _ or -, 1-24")
+                raise SettingError(
+                    "tags", repr(tag), Text("lowercase letters, digits, _ or -, 1-24")
+                )
         if len(self.watched_mints) > MAX_WATCHED_MINTS:
             raise SettingError(
                 "watched_mints",
-                f"{len(self.watched_mints)} tokens",
-                f"at most {MAX_WATCHED_MINTS}; un-watch one first",
+                Text("{n} tokens", n=len(self.watched_mints)),
+                Text("at most {max}; un-watch one first", max=MAX_WATCHED_MINTS),
             )
         if len(set(self.watched_mints)) != len(self.watched_mints):
-            raise SettingError("watched_mints", "a token is listed twice", "each token once")
+            raise SettingError(
+                "watched_mints", Text("a token is listed twice"), Text("each token once")
+            )
         for mint in self.watched_mints:
             if not _is_address(mint):
                 shown = mint if len(mint) <= 48 else mint[:45] + "..."
                 raise SettingError(
-                    "watched_mints", f"{shown!r} is not a token address", "base58 mint addresses"
+                    "watched_mints",
+                    Text("{mint} is not a token address", mint=repr(shown)),
+                    Text("base58 mint addresses"),
                 )
         if self.quiet_hours is not None:
             for hour in (self.quiet_hours.start_hour, self.quiet_hours.end_hour):
                 if not 0 <= hour <= 23:
-                    raise SettingError("quiet_hours", f"{hour}", "hours 0 to 23 (UTC)")
+                    raise SettingError("quiet_hours", f"{hour}", Text("hours 0 to 23 (UTC)"))
 
     def to_dict(self) -> dict[str, Any]:
         out = {
@@ -127,11 +139,13 @@ class UserSettings:
         """A copy with user-editable fields changed and validated; trading stays as it is."""
         if "trading_enabled" in changes:
             raise SettingError(
-                "trading_enabled", "cannot be changed in settings", "use the trading set-up"
+                "trading_enabled",
+                Text("cannot be changed in settings"),
+                Text("use the trading set-up"),
             )
         unknown = set(changes) - ({f.name for f in dataclasses.fields(self)} - {"extra"})
         if unknown:
-            raise SettingError(", ".join(sorted(unknown)), "unknown setting", _EDITABLE)
+            raise SettingError(", ".join(sorted(unknown)), Text("unknown setting"), _EDITABLE)
         return dataclasses.replace(self, **changes)
 
 

@@ -40,6 +40,7 @@ from core.storage.models import ListKind
 from core.wallets import metrics
 from core.wallets import repository as repo
 from core.wallets.csv_json import (
+    TAG_PATTERN,
     FileFormat,
     ParsedFile,
     RowError,
@@ -74,7 +75,9 @@ class WalletFileError(UserInputError):
         self.errors = tuple(errors)
         self.fatal = fatal
         lines = "\n".join(str(e) for e in self.errors)
-        super().__init__(f"{len(self.errors)} bad line(s), nothing imported:\n{lines}")
+        super().__init__(
+            "{n} bad line(s), nothing imported:\n{lines}", n=len(self.errors), lines=lines
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,7 +174,7 @@ class WalletRegistry(EngineOwner):
         addresses = [row.address for row in rows]
         async with self._engine.begin() as conn:
             if user_id is not None and not await repo.user_exists(conn, user_id):
-                raise UserInputError(f"no user with id {user_id}")
+                raise UserInputError("no user with id {id}", id=user_id)
             existing = await repo.registry_rows(conn, addresses)
             if kind is ListKind.MINE:
                 assert user_id is not None
@@ -310,7 +313,7 @@ class WalletRegistry(EngineOwner):
             changes["updated_at"] = self._clock()
             result = await conn.execute(sa.update(table).where(where).values(**changes))
             if not result.rowcount:
-                raise UserInputError(f"{address} is not on the list: add it first")
+                raise UserInputError("{address} is not on the list: add it first", address=address)
         return await self.get(address, user_id=user_id)
 
     async def remove(self, address: str, *, user_id: int | None = None) -> None:
@@ -322,12 +325,14 @@ class WalletRegistry(EngineOwner):
         async with self._engine.begin() as conn:
             existing = await repo.registry_rows(conn, [address])
             if address not in existing:
-                raise UserInputError(f"{address} is not in the wallet registry")
+                raise UserInputError("{address} is not in the wallet registry", address=address)
             if user_id is None:
                 await repo.delete_wallet(conn, address)
                 return
             if not await repo.delete_watch(conn, user_id, address):
-                raise UserInputError(f"user {user_id} does not watch {address}")
+                raise UserInputError(
+                    "user {id} does not watch {address}", id=user_id, address=address
+                )
             now = self._clock()
             await repo.recount_watchers(conn, [address], now)
             row = (await repo.registry_rows(conn, [address]))[address]
@@ -339,7 +344,7 @@ class WalletRegistry(EngineOwner):
             for stored in await repo.entries(conn, user_id=user_id):
                 if stored.address == address:
                     return _entry(stored)
-        raise UserInputError(f"{address} is not on the list")
+        raise UserInputError("{address} is not on the list", address=address)
 
     async def entries(
         self, *, kind: ListKind | None = None, user_id: int | None = None
@@ -445,12 +450,22 @@ def _checked_tags(tags: Sequence[str]) -> tuple[str, ...]:
     try:
         return normalize_tags(tags)
     except _RowInvalid as exc:
-        raise UserInputError(str(exc)) from exc
+        bad = (t.strip() for t in tags if not TAG_PATTERN.fullmatch(t.strip().lower()))
+        tag = next((t for t in bad if t), "")
+        raise UserInputError(
+            'tag "{tag}" must be 1-24 characters of a-z, 0-9, _ or -', tag=tag
+        ) from exc
 
 
 def _validated_row(address: str, alias: str | None, tags: Sequence[str]) -> WalletRow:
     try:
         valid = validate_address(address)
     except _RowInvalid as exc:
-        raise UserInputError(str(exc)) from exc
+        if not address.strip():
+            raise UserInputError("empty address") from exc
+        shown = address.strip()
+        shown = shown if len(shown) <= 60 else shown[:57] + "..."
+        raise UserInputError(
+            '"{address}" is not a Solana address (base58, 32 bytes)', address=shown
+        ) from exc
     return WalletRow(valid, normalize_alias(alias), _checked_tags(tags))

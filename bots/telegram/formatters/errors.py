@@ -1,10 +1,15 @@
 """User-facing error lines: what was wrong (with the input), and how to fix it, in one or two
-lines. Inputs are clipped to 40 characters and escaped."""
+lines. Inputs are clipped to 40 characters and escaped.
+
+Core's messages (``UserInputError``, ``RiskRejection``, a ``Text`` param) are English templates
+with params: ``core_message`` translates the template through the catalogs (``core_errors.po``),
+then formats it with the params, each ``Text`` param translated the same way."""
 
 from __future__ import annotations
 
 from bots.telegram.formatters.numbers import clip, esc
 from bots.telegram.i18n import translator
+from core.errors import RiskRejection, Text, UserInputError
 
 INPUT_MAX = 40
 EXAMPLE_ADDRESS = "7xKX…pump"
@@ -57,10 +62,24 @@ def not_watched(address: str, lang: str) -> str:
     )
 
 
-def user_input_error(message: str, lang: str) -> str:
-    """A core ``UserInputError`` message (English, it names the field and the allowed range)."""
+def core_message(message: UserInputError | RiskRejection | Text, lang: str) -> str:
+    """A core message in ``lang``, as plain text (escape it to show it in HTML). A message the
+    bot raised itself (already translated, no params) is returned as it is."""
+    template = translator(lang).gettext(message.template)  # a msgid of core_errors.po
+    if not message.params:
+        return template
+    params = {
+        name: core_message(value, lang) if isinstance(value, Text) else value
+        for name, value in message.params.items()
+    }
+    return template.format(**params)
+
+
+def user_input_error(error: UserInputError, lang: str) -> str:
+    """``Not accepted: <the reason>``: a ``UserInputError`` in ``lang``, escaped for HTML (the
+    params carry the user's input); it names the field and the allowed range."""
     _ = translator(lang)
-    return _("Not accepted: {message}").format(message=esc(clip(message, 300)))
+    return _("Not accepted: {message}").format(message=esc(clip(core_message(error, lang), 300)))
 
 
 def internal_error(reference: str, lang: str) -> str:

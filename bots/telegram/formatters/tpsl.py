@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
+from bots.telegram.formatters.errors import core_message
 from bots.telegram.formatters.numbers import clip, code_address, duration, esc, sol_from_lamports
 from bots.telegram.formatters.trading import token_label
 from bots.telegram.i18n import Translator, translator
@@ -250,7 +251,9 @@ def template_error(error: TemplateTextError, lang: str) -> str:
         TemplateProblem.SOL: _("an amount of SOL such as 0.1"),
     }
     if error.problem is TemplateProblem.INVALID:
-        body = _("Template not accepted: {reason}").format(reason=esc(clip(error.detail, 200)))
+        body = _("Template not accepted: {reason}").format(
+            reason=esc(clip(core_message(error, lang), 200))
+        )
     else:
         body = _('"{token}": expected {expected}.').format(
             token=esc(clip(error.token, 40)), expected=expected[error.problem]

@@ -22,6 +22,7 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bots.telegram.callbacks import RuleAction
+from bots.telegram.formatters.errors import core_message
 from bots.telegram.formatters.numbers import clip, esc
 from bots.telegram.formatters.rules import EXAMPLE_ADD, rules_list, shown_rules
 from bots.telegram.i18n import Translator
@@ -180,7 +181,9 @@ async def _add(
         )
     except RuleError as exc:
         raise UserInputError(
-            _("{error}. Example: {example}").format(error=str(exc), example=EXAMPLE_ADD)
+            _("{error}. Example: {example}").format(
+                error=core_message(exc, lang), example=EXAMPLE_ADD
+            )
         ) from None
     log.info("telegram.rule_added", rule_id=rule_id, user_id=profile.id, is_global=is_global)
     stored = await services.rules.get(rule_id)

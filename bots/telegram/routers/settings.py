@@ -25,6 +25,7 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bots.telegram.callbacks import SettingsAction
+from bots.telegram.formatters.errors import core_message
 from bots.telegram.formatters.numbers import clip
 from bots.telegram.formatters.settings import (
     ALERTS,
@@ -240,7 +241,9 @@ async def _change(
         settings = await services.users.update_settings(profile.id, **{spec.field: value})
     except SettingError as exc:
         raise UserInputError(
-            _("{error}. Example: {example}").format(error=str(exc), example=spec.example)
+            _("{error}. Example: {example}").format(
+                error=core_message(exc, _.lang), example=spec.example
+            )
         ) from None
     log.info("telegram.setting_changed", user_id=profile.id, setting=spec.field)
     return settings

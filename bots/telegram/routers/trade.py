@@ -162,7 +162,7 @@ async def run_trade(
         await live.show(fmt.nothing_to_sell(token, lang), final=True)
         return None
     except UserInputError as exc:
-        await live.show(user_input_error(str(exc), lang), final=True)
+        await live.show(user_input_error(exc, lang), final=True)
         return None
     except Exception:  # logged with a reference by the error handler; the message says so
         await live.show(fmt.render_trade(progress, lang) + "\n" + fmt.lost_track(lang), final=True)
@@ -298,7 +298,7 @@ async def key_received(
     try:
         wallet = await trading.import_wallet(profile.id, secret)
     except UserInputError as exc:
-        await message.answer(notice + "\n" + user_input_error(str(exc), lang))
+        await message.answer(notice + "\n" + user_input_error(exc, lang))
         return
     status = await trading.status(profile.id)
     await message.answer(

@@ -1,6 +1,7 @@
 """Developer tool: add the msgids a feature's code uses and no catalog has yet.
 
     python -m tests.bots.telegram.po_sync FEATURE FILE.py [FILE.py ...]
+    python -m tests.bots.telegram.po_sync core_errors core/**/*.py   (core's error templates)
 
 appends each new msgid (singular or plural) to ``locales/en/LC_MESSAGES/FEATURE.po`` (empty
 msgstr: English is the msgid) and to ``locales/fr/LC_MESSAGES/FEATURE.po`` with an empty msgstr
@@ -13,7 +14,7 @@ import sys
 from pathlib import Path
 
 from bots.telegram.i18n import LOCALES_DIR, po_entries
-from tests.bots.telegram.msgids import extract
+from tests.bots.telegram.msgids import CORE, extract, extract_core
 
 HEADER = """# Solsignals Telegram bot messages ({lang}): {feature}.
 # Placeholders are str.format names ({{n}}); keep them in translations.
@@ -27,10 +28,14 @@ def _quote(text: str) -> str:
 
 
 def sync(feature: str, files: list[Path]) -> list[str]:
-    """Add the msgids used in ``files`` (the feature's modules) that no catalog has."""
+    """Add the msgids used in ``files`` (the feature's modules) that no catalog has; for a
+    module of ``core``, the templates of its user-facing errors (``extract_core``)."""
     po_entries.cache_clear()
     known = {e.msgid for e in po_entries("en")}
-    singles, plurals, _ = extract(files=files)
+    in_core = [f for f in files if f.is_relative_to(CORE)]
+    singles, plurals, _ = extract(files=[f for f in files if f not in in_core])
+    if in_core:
+        singles += extract_core(files=in_core)[0]
     plural_of = dict(plurals)
     new = [m for m in [*singles, *plural_of] if m not in known]
     new = list(dict.fromkeys(new))

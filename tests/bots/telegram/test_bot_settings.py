@@ -208,7 +208,7 @@ async def test_settings_in_french(harness: BotHarness) -> None:
     assert picked["text"].startswith("✅ Strength min : 2.\n")
     (bad,) = await harness.say("/settings min_strength 9", LEA)
     assert bad["text"] == (
-        "Refusé : min_strength: 9.0 (allowed: 0 to 3). Exemple : /settings min_strength 2.1"
+        "Refusé : min_strength : 9.0 (autorisé : de 0 à 3). Exemple : /settings min_strength 2.1"
     )
     assert (await _settings(harness, LEA)).min_strength == 2.0
 
