@@ -1,4 +1,8 @@
-"""/start, /help and /lang."""
+"""/start, /help and /lang.
+
+/help lists the commands in sections, one line each: only those the user can use (the admin
+section for admins; the trading commands where the deployment offers trading, else /trading
+alone, which says why)."""
 
 from __future__ import annotations
 
@@ -8,7 +12,7 @@ from aiogram.types import CallbackQuery, Message
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 from bots.telegram.callbacks import LangChoice
-from bots.telegram.commands import COMMANDS, describe
+from bots.telegram.commands import Section, describe, section_title, usage, visible
 from bots.telegram.formatters.numbers import esc
 from bots.telegram.i18n import SUPPORTED, Translator, translator
 from bots.telegram.services import BotServices
@@ -17,35 +21,55 @@ from core.users.service import UserProfile
 LANGUAGE_NAMES = {"en": "English", "fr": "Français"}
 
 
-def help_text(_: Translator) -> str:
+def help_text(_: Translator, *, admin: bool, trading: bool) -> str:
+    """The command list: a bold heading per section, then ``/name args — what it does``."""
+    commands = visible(admin=admin, trading=trading)
     lines = [f"<b>{_('Commands')}</b>"]
-    for command in COMMANDS:
-        usage = f"/{command.name}" + (f" {esc(command.args)}" if command.args else "")
-        lines.append(f"{usage} — {esc(describe(command.name, _))}")
+    for section in Section:
+        shown = [c for c in commands if c.section is section]
+        if not shown:
+            continue
+        lines.append("")
+        lines.append(f"<b>{esc(section_title(section, _))}</b>")
+        for command in shown:
+            what = describe(command.name, _, trading=trading)
+            lines.append(esc(f"{usage(command, trading=trading)} — {what}"))
+    lines.append("")
     lines.append(_("Not financial advice."))
     return "\n".join(lines)
 
 
-async def start(message: Message, _: Translator, new_user: bool = False) -> None:
+def _help_for(services: BotServices, profile: UserProfile | None, _: Translator) -> str:
+    admin = profile is not None and profile.is_admin
+    return help_text(_, admin=admin, trading=services.trading is not None)
+
+
+async def start(
+    message: Message,
+    services: BotServices,
+    profile: UserProfile | None,
+    _: Translator,
+    new_user: bool = False,
+) -> None:
     hello = _("Welcome to Solsignals.") if new_user else _("Welcome back.")
-    text = "\n".join(
-        (
-            f"<b>{hello}</b>",
-            _(
-                "I watch Pump.fun, PumpSwap and Raydium launches, follow smart-money wallets and "
-                "score each token 0–3 (Strength), with the reasons."
-            ),
-            esc(_("Track a wallet: /watch <address> [alias] [tags]. Tune alerts: /settings.")),
-            _("Trading is off until you turn it on."),
-            "",
-            help_text(_),
-        )
-    )
-    await message.answer(text)
+    lines = [
+        f"<b>{hello}</b>",
+        _(
+            "I watch Pump.fun, PumpSwap and Raydium launches, follow smart-money wallets and "
+            "score each token 0–3 (Strength), with the reasons."
+        ),
+        esc(_("Track a wallet: /watch <address> [alias] [tags]. Tune alerts: /settings.")),
+    ]
+    if services.trading is not None:
+        lines.append(_("Trading is off until you turn it on."))
+    lines += ["", _help_for(services, profile, _)]
+    await message.answer("\n".join(lines))
 
 
-async def help_command(message: Message, _: Translator) -> None:
-    await message.answer(help_text(_))
+async def help_command(
+    message: Message, services: BotServices, profile: UserProfile | None, _: Translator
+) -> None:
+    await message.answer(_help_for(services, profile, _))
 
 
 def _lang_keyboard() -> InlineKeyboardBuilder:

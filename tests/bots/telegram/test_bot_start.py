@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+
+from bots.telegram.app import publish_commands
 from bots.telegram.commands import COMMANDS
 from core.storage.models import UserRole
 from tests.bots.telegram.conftest import BotHarness, buttons
@@ -27,11 +30,110 @@ async def test_admins_from_settings_get_the_admin_role(harness: BotHarness) -> N
     assert profile is not None and profile.role is UserRole.ADMIN
 
 
-async def test_help_lists_every_command_once(harness: BotHarness) -> None:
+ADMIN = User(id=9001, first_name="Root", username="root")
+TRADING_ONLY = {"wallet", "limits", "buy", "sell", "positions", "tpsl", "autotrade"}
+
+
+def command_lines(text: str) -> dict[str, str]:
+    """/help's command lines by command name (each must appear once)."""
+    lines = [line for line in text.splitlines() if line.startswith("/")]
+    names = [line.split(" ", 1)[0][1:] for line in lines]
+    assert len(names) == len(set(names)), names
+    return dict(zip(names, lines, strict=True))
+
+
+def headings(text: str) -> list[str]:
+    return [line for line in text.splitlines() if line.startswith("<b>")]
+
+
+async def test_a_user_s_help_lists_their_commands_by_section_without_admin_ones(
+    harness: BotHarness,
+) -> None:
     (reply,) = await harness.say("/help")
-    lines = reply["text"].splitlines()
-    for command in COMMANDS:
-        assert sum(1 for line in lines if line.startswith(f"/{command.name} ")) == 1, command
+    shown = command_lines(reply["text"])
+    assert headings(reply["text"]) == [
+        "<b>Commands</b>",
+        "<b>General</b>",
+        "<b>Signals</b>",
+        "<b>Wallets</b>",
+        "<b>Alerts &amp; settings</b>",
+        "<b>Trading</b>",
+    ]
+    assert "feature" not in shown and "unfeature" not in shown
+    # this bot does not offer trading: /trading alone, saying so
+    assert not TRADING_ONLY & set(shown)
+    assert shown["trading"] == (
+        "/trading — Not offered on this bot: the operator has not turned trading on"
+    )
+    assert shown["watch"] == (
+        "/watch &lt;address&gt; [alias] [tags] — "
+        "Track a wallet (alias and tags optional, tags separated by |)"
+    )
+    expected = {c.name for c in COMMANDS if not c.admin} - TRADING_ONLY
+    assert set(shown) == expected
+
+    (welcome,) = await harness.say("/start")  # /start ends with the same list
+    assert welcome["text"].endswith(reply["text"])
+    assert "Trading is off until you turn it on." not in welcome["text"]
+
+
+async def test_an_admin_s_help_has_the_admin_section_in_their_language(
+    harness: BotHarness,
+) -> None:
+    (reply,) = await harness.say("/help", ADMIN)
+    shown = command_lines(reply["text"])
+    assert headings(reply["text"])[-1] == "<b>Admin</b>"
+    assert shown["feature"] == (
+        "/feature &lt;address&gt; [alias] [tags] — Put a wallet on the featured list"
+    )
+    assert shown["unfeature"] == "/unfeature &lt;address&gt; — Take a wallet off the featured list"
+
+    await harness.say("/lang fr", ADMIN)
+    (french,) = await harness.say("/help", ADMIN)
+    assert headings(french["text"]) == [
+        "<b>Commandes</b>",
+        "<b>Général</b>",
+        "<b>Signaux</b>",
+        "<b>Portefeuilles</b>",
+        "<b>Alertes et réglages</b>",
+        "<b>Trading</b>",
+        "<b>Administration</b>",
+    ]
+    assert command_lines(french["text"])["unfeature"] == (
+        "/unfeature &lt;address&gt; — Retirer un portefeuille de la sélection"
+    )
+    assert command_lines(french["text"])["trading"] == (
+        "/trading — Non proposé sur ce bot : l'opérateur n'a pas activé le trading"
+    )
+
+
+async def test_a_french_user_s_help_has_french_headings_and_no_admin_section(
+    harness: BotHarness,
+) -> None:
+    (reply,) = await harness.say("/help", User(id=2002, first_name="Léa", language_code="fr"))
+    assert "<b>Alertes et réglages</b>" in headings(reply["text"])
+    assert "<b>Administration</b>" not in headings(reply["text"])
+    assert "feature" not in command_lines(reply["text"])
+
+
+async def test_the_menu_has_admin_commands_only_in_the_admins_chats(harness: BotHarness) -> None:
+    await publish_commands(harness.bot, trading=False, admin_chat_ids=[9001])
+
+    menus = {}
+    for call in await harness.emulator.requests("setMyCommands"):
+        params = call["params"]
+        scope = json.loads(params["scope"]) if "scope" in params else {"type": "default"}
+        commands = json.loads(params["commands"])
+        menus[(scope.get("chat_id"), params.get("language_code"))] = {
+            c["command"]: c["description"] for c in commands
+        }
+    assert set(menus) == {(None, None), (None, "fr"), (9001, None), (9001, "fr")}
+    everyone, admin = menus[(None, None)], menus[(9001, None)]
+    assert "feature" not in everyone and "buy" not in everyone
+    assert everyone["trading"].startswith("Not offered on this bot")
+    assert set(admin) == set(everyone) | {"feature", "unfeature"}
+    assert menus[(9001, "fr")]["feature"] == "Mettre un portefeuille dans la sélection"
+    assert menus[(None, "fr")]["signals"] == "Meilleurs jetons du moment par Force"
 
 
 async def test_lang_switches_the_language_by_argument_and_by_button(harness: BotHarness) -> None:
