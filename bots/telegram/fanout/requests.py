@@ -19,8 +19,14 @@ as in ``AiohttpSession.make_request``.
 
 Photo cards: the first chat's ``sendPhoto`` uploads the PNG through aiogram (multipart); later
 chats reuse the uploaded photo's ``file_id`` (Telegram keeps it for the bot; if Telegram refuses
-it, the photo is uploaded again). A bot whose session is not an ``AiohttpSession`` is called
-through aiogram's methods throughout, and so is one configured with a proxy.
+it, the photo is uploaded again).
+
+A new message whose card has no button (a trading notice, an auto-buy's outcome) is sent without
+``reply_markup``; an edit always carries the card's keyboard, an empty one removing the buttons
+the message had (an auto-buy question's Confirm / Cancel).
+
+A bot whose session is not an ``AiohttpSession`` is called through aiogram's methods throughout,
+and so is one configured with a proxy.
 """
 
 from __future__ import annotations
@@ -43,7 +49,7 @@ from aiogram.methods import (
     SendPhoto,
     TelegramMethod,
 )
-from aiogram.types import BufferedInputFile, Message
+from aiogram.types import BufferedInputFile, InlineKeyboardMarkup, Message
 
 from bots.telegram.cards import PHOTO_NAME, RenderedCard
 from bots.telegram.fanout.transport import HttpPool, Origin
@@ -121,10 +127,12 @@ class CardRequests:
                     chat_id=0,
                     photo=prepared.photo_file_id,
                     caption=card.text,
-                    reply_markup=card.keyboard,
+                    reply_markup=new_message_markup(card.keyboard),
                 )
             else:
-                method = SendMessage(chat_id=0, text=card.text, reply_markup=card.keyboard)
+                method = SendMessage(
+                    chat_id=0, text=card.text, reply_markup=new_message_markup(card.keyboard)
+                )
             prepared.send = self._form(method)
         try:
             result = await self._post(prepared.send, chat_id, None, _has_message_id)
@@ -247,17 +255,24 @@ class CardRequests:
 
     async def _send_with_aiogram(self, prepared: PreparedCard, chat_id: int) -> Message:
         card = prepared.card
+        markup = new_message_markup(card.keyboard)
         if card.photo is None:
-            return await self._bot.send_message(chat_id, card.text, reply_markup=card.keyboard)
+            return await self._bot.send_message(chat_id, card.text, reply_markup=markup)
         message = await self._bot.send_photo(
             chat_id,
             BufferedInputFile(card.photo, filename=PHOTO_NAME),
             caption=card.text,
-            reply_markup=card.keyboard,
+            reply_markup=markup,
         )
         if message.photo and prepared.photo_file_id is None:
             prepared.photo_file_id = message.photo[-1].file_id
         return message
+
+
+def new_message_markup(keyboard: InlineKeyboardMarkup) -> InlineKeyboardMarkup | None:
+    """The keyboard of a new message: None (no ``reply_markup`` at all) when it has no
+    button. Edits keep the empty keyboard: there it is how the old buttons are removed."""
+    return keyboard if any(keyboard.inline_keyboard) else None
 
 
 def _has_message_id(result: Any) -> bool:

@@ -29,7 +29,10 @@ async def edit_or_send(
 
 
 async def send_new(query: CallbackQuery, text: str, keyboard: InlineKeyboardMarkup | None) -> None:
-    """Answer a press with a new message in the chat of the pressed one (the user's chat)."""
+    """Answer a press with a new message in the chat of the pressed one (the user's chat); a
+    keyboard without buttons is left out (an empty one only means "remove" on an edit)."""
+    if keyboard is not None and not any(keyboard.inline_keyboard):
+        keyboard = None
     if isinstance(query.message, Message):
         await query.message.answer(text, reply_markup=keyboard)
     elif query.bot is not None:

@@ -126,3 +126,28 @@ async def pending_intent_of_other_mint(env: FanoutEnv) -> tuple[int, Any]:
     assert intent is not None
     await store.aclose()
     return profile.id, intent
+
+
+async def test_a_question_that_can_no_longer_be_edited_gets_the_outcome_as_a_new_message(
+    harness: BotHarness, env: FanoutEnv
+) -> None:
+    intent, question = await ask(env)
+    await harness.emulator.fail_chat(
+        ANA.id,
+        method="editMessageText",
+        error_code=400,
+        description="Bad Request: message can't be edited",
+    )
+
+    (answer,) = await harness.press(buttons(question)["✖ Cancel"], question)
+
+    assert await state_of(env, intent.id) is IntentState.CANCELLED
+    assert answer["message_id"] != question["message_id"]
+    assert answer["text"] == "✖ Auto-trade «fast» on PEPE2 cancelled: nothing was bought."
+    # a new message without buttons carries no reply_markup (an empty keyboard is for edits)
+    (sent,) = [
+        c
+        for c in await harness.emulator.requests("sendMessage")
+        if c["params"]["text"] == answer["text"]
+    ]
+    assert "reply_markup" not in sent["params"]
