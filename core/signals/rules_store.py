@@ -6,8 +6,8 @@ operator). Every rule is validated with ``Rule.from_dict`` before it is written:
 raises ``RuleError`` naming the field and its allowed range. The row's ``name`` is the rule's
 label (the text in "Rules fired"); without one the rule's default label is stored.
 
-A row edited by hand into something invalid is not fatal: ``list`` shows it with its error,
-``active_rules`` skips it with a log line.
+A row edited by hand into something invalid is not fatal: ``list`` shows it with its error (a
+translatable ``Text``; ``str()`` is the English), ``active_rules`` skips it with a log line.
 """
 
 from __future__ import annotations
@@ -46,7 +46,7 @@ class StoredRule:
     enabled: bool
     owner_user_id: int | None  # None: global
     rule: Rule | None  # None when the stored row is invalid (see ``error``)
-    error: str | None
+    error: Text | None  # why the row is invalid: the ``RuleError``'s template and params
     created_at: datetime
     updated_at: datetime
 
@@ -61,7 +61,7 @@ def _stored(row: Any) -> StoredRule:
         rule: Rule | None = Rule.from_dict(data)
         error = None
     except RuleError as exc:
-        rule, error = None, str(exc)
+        rule, error = None, Text(exc.template, **exc.params)
     return StoredRule(
         id=int(row.id),
         name=row.name,
@@ -158,7 +158,7 @@ class RulesStore(EngineOwner):
             if not stored.enabled:
                 continue
             if stored.rule is None:
-                log.error("signal_rule_invalid", rule_id=stored.id, error=stored.error)
+                log.error("signal_rule_invalid", rule_id=stored.id, error=str(stored.error))
                 continue
             out.append(stored.rule)
         return out

@@ -10,7 +10,7 @@ the template is attached exactly once even when the finishing step runs twice.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -19,7 +19,7 @@ import structlog
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from core.errors import UserInputError
+from core.errors import Text, UserInputError
 from core.storage.db import DatabaseUrl
 from core.storage.engine_owner import EngineOwner
 from core.storage.models import (
@@ -51,6 +51,15 @@ WALLETS: sa.Table = Wallet.__table__  # type: ignore[attr-defined]
 WATCHES: sa.Table = WalletWatch.__table__  # type: ignore[attr-defined]
 IS = IntentState
 DEFAULT_INTENT_TTL_S = 300.0
+# "this auto-buy is already {state}": the state as a translatable word (pending shows as expired)
+_STATE_WORDS: Mapping[IntentState, Text] = {
+    IS.CONFIRMED: Text("confirmed"),
+    IS.EXECUTING: Text("executing"),
+    IS.DONE: Text("done"),
+    IS.FAILED: Text("failed"),
+    IS.CANCELLED: Text("cancelled"),
+    IS.EXPIRED: Text("expired"),
+}
 DEFAULT_LEASE_S = 300.0
 
 
@@ -372,11 +381,10 @@ class AutoTradeStore(EngineOwner):
                 ).first()
                 if current is None or current.user_id != user_id:
                     raise UserInputError("auto-buy {id} is not one of yours", id=intent_id)
-                state = current.state
-                if state == IS.PENDING.value:
-                    state = "expired"
+                state = IS.EXPIRED if current.state == IS.PENDING else IS(current.state)
                 raise UserInputError(
-                    "this auto-buy is already {state}: nothing was changed", state=state
+                    "this auto-buy is already {state}: nothing was changed",
+                    state=_STATE_WORDS[state],
                 )
             await _audit(conn, intent_id, f"user:{user_id}", action, now, trade_key=row.trade_key)
         return _intent(row)

@@ -32,7 +32,7 @@ import structlog
 from prometheus_client import Counter
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from core.errors import UserInputError
+from core.errors import Text, UserInputError
 from core.storage.db import DatabaseUrl
 from core.storage.engine_owner import EngineOwner
 from core.storage.models import PositionStatus
@@ -67,6 +67,15 @@ RETRYABLE_FAILURES = frozenset(
     }
 )
 S = OrderState
+# "order {id} is {state}": the state as a translatable word
+_STATE_WORDS: Mapping[OrderState, Text] = {
+    S.ARMED: Text("armed"),
+    S.TRIGGERED: Text("triggered"),
+    S.SENT: Text("sent"),
+    S.DONE: Text("done"),
+    S.CANCELLED: Text("cancelled"),
+    S.FAILED: Text("failed"),
+}
 
 ORDER_TRANSITIONS = Counter(
     "solsignals_order_transitions_total",
@@ -245,7 +254,7 @@ class OrderStore(EngineOwner):
                 raise UserInputError(
                     "order {id} is {state}: only armed orders can be cancelled",
                     id=order_id,
-                    state=current.state,
+                    state=_STATE_WORDS[S(current.state)],
                 )
             actor = actor or f"user:{user_id}"
             await write_audit(

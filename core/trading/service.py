@@ -19,7 +19,7 @@ sell's size is fixed when it is first asked for), so a double tap never trades t
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -32,7 +32,14 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from core.chain.rpc_client import RpcClient
 from core.config import EXAMPLES, Settings
 from core.decode.accounts import decode_mint
-from core.errors import ConfigError, DecodeError, RpcError, UpstreamError, UserInputError
+from core.errors import (
+    ConfigError,
+    DecodeError,
+    RpcError,
+    Text,
+    UpstreamError,
+    UserInputError,
+)
 from core.market.snapshot import TokenSnapshots
 from core.risk import CheckResult, RiskParams, RiskService
 from core.risk.curve_sellability import check_curve_sellability
@@ -64,6 +71,12 @@ WALLET_ACTIONS = Counter(
     "Trading wallet actions by action (created, imported, exported, enabled, disabled)",
     ["action"],
 )
+# "this wallet's key is held by {backend}", in words a user can translate
+_HOLDERS: Mapping[WalletBackend, Text] = {
+    WalletBackend.KEYSTORE: Text("the bot's keystore"),
+    WalletBackend.VAULT: Text("Vault"),
+    WalletBackend.EXTERNAL: Text("your own wallet app"),
+}
 
 
 class NoTradingWallet(UserInputError):
@@ -334,7 +347,7 @@ class TradingService:
         wallet = await self._wallet(user_id)
         if wallet.backend is not self.signers.backend:
             raise UserInputError(
-                "this wallet's key is held by {backend}", backend=wallet.backend.value
+                "this wallet's key is held by {backend}", backend=_HOLDERS[wallet.backend]
             )
         secret = self.signers.export(wallet.address, confirm)
         await self.audit.append(

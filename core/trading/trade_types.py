@@ -17,7 +17,7 @@ from typing import Any
 
 from solders.pubkey import Pubkey
 
-from core.errors import UserInputError
+from core.errors import Text, UserInputError
 
 MAX_KEY_CHARS = 128
 _KEY = re.compile(r"^[\x21-\x7e]{1,128}$")  # printable ASCII, no spaces
@@ -119,13 +119,13 @@ class TradeRequest:
         validate_key(self.idempotency_key)
         if self.amount_raw <= 0:
             raise UserInputError("the amount must be positive, got {value}", value=self.amount_raw)
-        for name in ("wallet", "mint"):
+        for name, word in (("wallet", Text("wallet")), ("mint", Text("mint"))):
             try:
                 Pubkey.from_string(getattr(self, name))
             except ValueError:
                 raise UserInputError(
                     "{name} {value} is not a Solana address",
-                    name=name,
+                    name=word,
                     value=repr(getattr(self, name)),
                 ) from None
         if self.slippage_bps is not None and not 1 <= self.slippage_bps <= 10_000:

@@ -6,7 +6,8 @@ separated by ``|`` or ``;``. JSON: a list of objects with the keys ``address``, 
 ``tags`` (a list of strings, or one string separated like CSV).
 
 Every bad row is reported with its line number (1-based, the header is line 1; for JSON the line
-where the object starts) and the reason; nothing is dropped silently. Exports write the canonical
+where the object starts) and the reason, a translatable ``Text`` whose ``str()`` is the English
+text; nothing is dropped silently. Exports write the canonical
 form (header ``address,alias,tags``, tags joined by ``|``, lower case, sorted by address), so
 ``parse(export(rows))`` gives back the same rows and exporting them again gives the same bytes.
 """
@@ -17,18 +18,36 @@ import csv
 import io
 import json
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
 from solders.pubkey import Pubkey
 
+from core.errors import Text
+
 COLUMNS = ("address", "alias", "tags")
 KNOWN_TAGS = ("kol", "smart", "whale", "sniper", "dev")
 TAG_PATTERN = re.compile(r"[a-z0-9_-]{1,24}")
 TAG_SEPARATORS = re.compile(r"[|;]")
 ADDRESS_BYTES = 32
+# The JSON parser's problems (Python's ``json`` and ours below), translatable; same English
+_JSON_PROBLEMS: Mapping[str, Text] = {
+    "Expecting value": Text("Expecting value"),
+    "Expecting ',' delimiter": Text("Expecting ',' delimiter"),
+    "Expecting ':' delimiter": Text("Expecting ':' delimiter"),
+    "Expecting property name enclosed in double quotes": Text(
+        "Expecting property name enclosed in double quotes"
+    ),
+    "Unterminated string starting at": Text("Unterminated string starting at"),
+    "Invalid control character at": Text("Invalid control character at"),
+    "Invalid \\escape": Text("Invalid \\escape"),
+    "Invalid \\uXXXX escape": Text("Invalid \\uXXXX escape"),
+    "Extra data": Text("Extra data"),
+    "extra data after the list": Text("extra data after the list"),
+    "expected ',' or ']'": Text("expected ',' or ']'"),
+}
 
 
 class FileFormat(StrEnum):
@@ -48,7 +67,7 @@ class WalletRow:
 @dataclass(frozen=True, slots=True)
 class RowError:
     line: int
-    reason: str
+    reason: Text  # ``str()`` is the English text; a front end may translate it
 
     def __str__(self) -> str:
         return f"line {self.line}: {self.reason}"
@@ -68,21 +87,30 @@ class ParsedFile:
 
 
 class RowInvalid(ValueError):
-    """A single value is invalid; the message is the reason shown to the user."""
+    """A single value is invalid; ``reason`` is shown to the user (the message is its English)."""
+
+    def __init__(self, reason: Text) -> None:
+        self.reason = reason
+        super().__init__(str(reason))
 
 
-def address_problem(address: str) -> str | None:
+def address_problem(address: str) -> Text | None:
     """Why ``address`` is not a Solana address (base58 of exactly 32 bytes), None if it is."""
     if not address:
-        return "empty address"
+        return Text("empty address")
     shown = address if len(address) <= 60 else address[:57] + "..."
     try:
         pubkey = Pubkey.from_string(address)
     except ValueError:
-        return f'"{shown}" is not a Solana address (base58, 32 bytes)'
-    if str(pubkey) != address:  # a non-canonical spelling of the same 32 bytes
-        return f'"{shown}" is not a Solana address (base58, 32 bytes)'
+        pubkey = None
+    if pubkey is None or str(pubkey) != address:  # or a non-canonical spelling of 32 bytes
+        return Text('"{address}" is not a Solana address (base58, 32 bytes)', address=shown)
     return None
+
+
+def json_problem(message: str) -> Text | str:
+    """A ``JSONDecodeError.msg`` as a translatable ``Text`` (the message itself if unknown)."""
+    return _JSON_PROBLEMS.get(message, message)
 
 
 def validate_address(address: str) -> str:
@@ -101,7 +129,9 @@ def normalize_tags(raw: Iterable[str]) -> tuple[str, ...]:
         if not tag:
             continue
         if not TAG_PATTERN.fullmatch(tag):
-            raise RowInvalid(f'tag "{item.strip()}" must be 1-24 characters of a-z, 0-9, _ or -')
+            raise RowInvalid(
+                Text('tag "{tag}" must be 1-24 characters of a-z, 0-9, _ or -', tag=item.strip())
+            )
         if tag not in tags:
             tags.append(tag)
     return tuple(tags)
@@ -121,12 +151,12 @@ def normalize_alias(alias: str | None) -> str | None:
 def _row_from_values(values: dict[str, Any]) -> WalletRow:
     address = values.get("address")
     if address is None:
-        raise RowInvalid("empty address")
+        raise RowInvalid(Text("empty address"))
     if not isinstance(address, str):
-        raise RowInvalid("address must be a string")
+        raise RowInvalid(Text("address must be a string"))
     alias = values.get("alias")
     if alias is not None and not isinstance(alias, str):
-        raise RowInvalid("alias must be a string")
+        raise RowInvalid(Text("alias must be a string"))
     tags_value = values.get("tags")
     if tags_value is None:
         raw_tags: list[str] = []
@@ -135,7 +165,7 @@ def _row_from_values(values: dict[str, Any]) -> WalletRow:
     elif isinstance(tags_value, list) and all(isinstance(t, str) for t in tags_value):
         raw_tags = tags_value
     else:
-        raise RowInvalid("tags must be a list of strings or a string separated by | or ;")
+        raise RowInvalid(Text("tags must be a list of strings or a string separated by | or ;"))
     return WalletRow(validate_address(address), normalize_alias(alias), normalize_tags(raw_tags))
 
 
@@ -150,11 +180,14 @@ def _collect(items: Iterable[tuple[int, dict[str, Any] | RowError]]) -> ParsedFi
         try:
             row = _row_from_values(item)
         except RowInvalid as exc:
-            errors.append(RowError(line, str(exc)))
+            errors.append(RowError(line, exc.reason))
             continue
         seen = first_line.get(row.address)
         if seen is not None:
-            errors.append(RowError(line, f"duplicate of line {seen} ({row.address})"))
+            duplicate = Text(
+                "duplicate of line {line} ({address})", line=seen, address=row.address
+            )
+            errors.append(RowError(line, duplicate))
             continue
         first_line[row.address] = line
         rows.append((line, row))
@@ -193,16 +226,18 @@ def _csv_records(text: str) -> Iterator[tuple[int, list[str]]]:
             yield start, record
 
 
-def _header_problems(header: list[str]) -> list[str]:
-    problems = [
-        f'unknown column "{name}" (columns: {", ".join(COLUMNS)})'
-        for name in header
-        if name not in COLUMNS
-    ]
+def _unknown_column(name: str) -> Text:
+    return Text(
+        'unknown column "{name}" (columns: {columns})', name=name, columns=", ".join(COLUMNS)
+    )
+
+
+def _header_problems(header: list[str]) -> list[Text]:
+    problems = [_unknown_column(name) for name in header if name not in COLUMNS]
     duplicated = sorted({name for name in header if header.count(name) > 1})
-    problems += [f'column "{name}" appears twice' for name in duplicated]
+    problems += [Text('column "{name}" appears twice', name=name) for name in duplicated]
     if "address" not in header:
-        problems.append(f'no "address" column (header: {", ".join(COLUMNS)})')
+        problems.append(Text('no "address" column (header: {header})', header=", ".join(COLUMNS)))
     return problems
 
 
@@ -217,14 +252,20 @@ def _csv_items(
                     line,
                     RowError(
                         line,
-                        f"{len(record)} values but {len(header)} columns ({', '.join(header)}): "
-                        f'unknown column value "{extra[0].strip()}"',
+                        Text(
+                            "{values} values but {n} columns ({columns}): unknown column value "
+                            '"{value}"',
+                            values=len(record),
+                            n=len(header),
+                            columns=", ".join(header),
+                            value=extra[0].strip(),
+                        ),
                     ),
                 )
                 continue
         values: dict[str, Any] = dict(zip(header, record, strict=False))
         if not str(values.get("address", "")).strip():
-            yield line, RowError(line, "empty address")
+            yield line, RowError(line, Text("empty address"))
             continue
         yield line, values
 
@@ -246,9 +287,10 @@ def parse_json(text: str) -> ParsedFile:
     try:
         items = list(_json_items(text.lstrip("\ufeff")))
     except json.JSONDecodeError as exc:
-        return ParsedFile((), (RowError(exc.lineno, f"not valid JSON: {exc.msg}"),), fatal=True)
+        reason = Text("not valid JSON: {problem}", problem=json_problem(exc.msg))
+        return ParsedFile((), (RowError(exc.lineno, reason),), fatal=True)
     except RowInvalid as exc:
-        return ParsedFile((), (RowError(1, str(exc)),), fatal=True)
+        return ParsedFile((), (RowError(1, exc.reason),), fatal=True)
     return _collect(_json_rows(items))
 
 
@@ -257,14 +299,11 @@ def _json_rows(
 ) -> Iterator[tuple[int, dict[str, Any] | RowError]]:
     for line, item in items:
         if not isinstance(item, dict):
-            yield line, RowError(line, "expected an object with address, alias, tags")
+            yield line, RowError(line, Text("expected an object with address, alias, tags"))
             continue
         unknown = [key for key in item if key not in COLUMNS]
         if unknown:
-            yield (
-                line,
-                RowError(line, f'unknown column "{unknown[0]}" (columns: {", ".join(COLUMNS)})'),
-            )
+            yield line, RowError(line, _unknown_column(unknown[0]))
             continue
         yield line, item
 
@@ -280,7 +319,7 @@ def _json_items(text: str) -> Iterator[tuple[int, Any]]:
     decoder = json.JSONDecoder()
     pos = _skip_ws(text, 0)
     if pos >= len(text) or text[pos] != "[":
-        raise RowInvalid("expected a JSON list of objects with address, alias, tags")
+        raise RowInvalid(Text("expected a JSON list of objects with address, alias, tags"))
     pos = _skip_ws(text, pos + 1)
     if pos < len(text) and text[pos] == "]":
         return

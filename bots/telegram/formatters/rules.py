@@ -11,7 +11,8 @@
     …
 
 One line per rule: state emoji, id, name (the label shown in "Rules fired"), kind, parameters,
-on / off. A stored row that no longer validates shows its error instead of parameters. At
+on / off. A stored row that no longer validates shows its error (translated) instead of
+parameters. At
 most 18 rules are listed (the message stays under Telegram's limit); the rest are counted.
 """
 
@@ -20,6 +21,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from bots.telegram.formatters.errors import core_message
 from bots.telegram.formatters.numbers import clip, esc
 from bots.telegram.i18n import Translator, translator
 from core.signals.rules import RuleKind
@@ -63,7 +65,8 @@ def rule_line(stored: StoredRule, _: Translator) -> str:
     head = f"{emoji} #{stored.id} <b>{esc(clip(stored.name, NAME_MAX))}</b>"
     kind = esc(clip(stored.kind, 24))
     if stored.rule is None:
-        problem = _("invalid: {error}").format(error=esc(clip(stored.error or "", PARAMS_MAX)))
+        error = core_message(stored.error, _.lang) if stored.error is not None else ""
+        problem = _("invalid: {error}").format(error=esc(clip(error, PARAMS_MAX)))
         detail = f"{kind}: {problem}"
     else:
         params = rule_params(stored)

@@ -7,7 +7,8 @@ problems (too large, not UTF-8, unknown type, empty) and /export's texts::
     Fix them and send the file again, or send it with the caption "partial" to import the
     good lines only.
 
-Row reasons come from ``core.wallets.csv_json`` (English; they quote the bad value).
+Row reasons come from ``core.wallets.csv_json`` as translatable ``Text`` (core_errors catalog);
+they quote the bad value, escaped here.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
+from bots.telegram.formatters.errors import core_message
 from bots.telegram.formatters.numbers import clip, esc
 from bots.telegram.i18n import Translator, translator
 from core.wallets.csv_json import RowError
@@ -62,9 +64,12 @@ def import_help(limit_bytes: int, lang: str) -> str:
 
 
 def row_errors(errors: Sequence[RowError], _: Translator, *, shown: int = ROWS_SHOWN) -> list[str]:
-    """One line per bad row (line number and reason), at most ``shown``, then "and N more"."""
+    """One line per bad row (line number and reason, in ``_``'s language), at most ``shown``,
+    then "and N more"."""
     lines = [
-        _("line {line}: {reason}").format(line=e.line, reason=esc(clip(e.reason, REASON_MAX)))
+        _("line {line}: {reason}").format(
+            line=e.line, reason=esc(clip(core_message(e.reason, _.lang), REASON_MAX))
+        )
         for e in errors[:shown]
     ]
     if len(errors) > shown:

@@ -28,10 +28,11 @@ from bots.telegram.formatters.rules import EXAMPLE_ADD, rules_list, shown_rules
 from bots.telegram.i18n import Translator
 from bots.telegram.routers.inplace import edit_or_send
 from bots.telegram.services import BotServices
-from core.errors import UserInputError
+from core.errors import Text, UserInputError
 from core.signals.rules import RuleError
 from core.signals.rules_store import StoredRule
 from core.users.service import UserProfile
+from core.wallets.csv_json import json_problem
 
 log = structlog.get_logger(__name__)
 
@@ -46,6 +47,12 @@ class RuleRemoval(CallbackData, prefix="rrm"):
 
     rule_id: int
     confirm: bool
+
+
+def _json_problem(message: str, lang: str) -> str:
+    """The JSON parser's problem ("Expecting value") in ``lang``."""
+    problem = json_problem(message)
+    return core_message(problem, lang) if isinstance(problem, Text) else problem
 
 
 def _usage(_: Translator) -> str:
@@ -173,7 +180,7 @@ async def _add(
         raise UserInputError(
             _(
                 "The rule is not valid JSON ({problem} at character {pos}). Example: {example}"
-            ).format(problem=exc.msg, pos=exc.pos + 1, example=EXAMPLE_ADD)
+            ).format(problem=_json_problem(exc.msg, lang), pos=exc.pos + 1, example=EXAMPLE_ADD)
         ) from None
     try:
         rule_id = await services.rules.add(

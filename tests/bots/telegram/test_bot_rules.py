@@ -5,9 +5,12 @@ from __future__ import annotations
 import json
 
 import pytest
+import sqlalchemy as sa
 
 from bots.telegram.callbacks import RuleAction
 from core.errors import UserInputError
+from core.signals.rules_store import RULES
+from core.storage.db import create_engine
 from tests.bots.telegram.conftest import ANA, BotHarness, buttons
 from tests.telegram_emulator import User
 
@@ -220,3 +223,30 @@ async def test_rules_in_french(harness: BotHarness) -> None:
     assert "✅ Règle n°" in reply["text"] and "Porte ajoutée." in reply["text"]
     assert "<b>Règles de signal</b>" in reply["text"]
     assert any(label.startswith("⏸ Désactiver n°") for label in buttons(reply))
+
+
+async def test_a_rule_broken_in_the_database_shows_its_problem_in_french(
+    harness: BotHarness, bot_db_url: str
+) -> None:
+    lea = User(id=2002, first_name="Léa", username="lea", language_code="fr")
+    rule_id = await harness.services.rules.add(
+        BURST, name="Rafale", owner_user_id=await _user_id(harness, lea)
+    )
+    engine = create_engine(bot_db_url)
+    try:
+        async with engine.begin() as conn:
+            await conn.execute(
+                sa.update(RULES).where(RULES.c.id == rule_id).values(params={"min_wallets": -1})
+            )
+    finally:
+        await engine.dispose()
+    (reply,) = await harness.say("/rules", lea)
+    assert (
+        f"⚠️ #{rule_id} <b>Rafale</b> · smart_buy_burst: invalide : rule.min_wallets : -1 est "
+        "hors limites (autorisé : entier de 1 à 100) · activé"
+    ) in reply["text"].split("\n")
+
+    (reply,) = await harness.say('/rules add Cassée {"kind": "top10", "max_pct": }', lea)
+    assert reply["text"].startswith(
+        "Refusé : La règle n'est pas du JSON valide (valeur attendue au caractère 30)."
+    )

@@ -175,8 +175,38 @@ async def test_import_answers_in_french(harness: BotHarness) -> None:
     (reply,) = await harness.upload(content, "liste.csv", CSV, LEA)
     assert reply["text"].splitlines()[:2] == [
         "❌ <code>liste.csv</code> : 1 ligne invalide, rien n'a été importé.",
-        'ligne 3 : "mauvais" is not a Solana address (base58, 32 bytes)',
+        "ligne 3 : « mauvais » n'est pas une adresse Solana (base58, 32 octets)",
     ]
+    assert await my_list(harness, LEA) == {}
+
+
+async def test_each_bad_row_reason_reaches_a_french_user_in_french(harness: BotHarness) -> None:
+    content = csv_file(
+        "address,alias,tags",
+        f"{addr(1)},baleine,smart",
+        f"{addr(2)},ok,Mauvais Tag!",
+        f"{addr(1)},doublon,",
+        f"{addr(3)},a,b,<en trop>",
+    )
+    (reply,) = await harness.upload(content, "liste.csv", CSV, LEA)
+    assert reply["text"].splitlines()[1:4] == [
+        "ligne 3 : le tag « Mauvais Tag! » doit compter de 1 à 24 caractères parmi a-z, 0-9, _ "
+        "ou -",
+        f"ligne 4 : doublon de la ligne 2 ({addr(1)})",
+        "ligne 5 : 4 valeurs pour 3 colonnes (address, alias, tags) : valeur « &lt;en trop&gt; » "
+        "hors colonne",
+    ]
+
+    reply = await upload_with_caption(
+        harness, csv_file("wallet,name", f"{addr(1)},x"), "l.csv", CSV, "partial", LEA
+    )
+    assert reply["text"].splitlines()[1:3] == [
+        "ligne 1 : colonne inconnue « wallet » (colonnes : address, alias, tags)",
+        "ligne 1 : colonne inconnue « name » (colonnes : address, alias, tags)",
+    ]
+
+    (reply,) = await harness.upload(b'[{"address": ]', "l.json", "application/json", LEA)
+    assert reply["text"].splitlines()[1] == "ligne 1 : JSON invalide : valeur attendue"
     assert await my_list(harness, LEA) == {}
 
 

@@ -9,6 +9,8 @@ import pytest
 from bots.telegram.formatters.errors import core_message, user_input_error
 from core.errors import RiskRejection, Text, UserInputError
 from core.trading.autotrade import AutoTradeMode, AutoTradeRule
+from core.trading.trade_types import Side, TradeRequest
+from core.wallets.csv_json import parse_csv, parse_json
 
 WALLET = "So11111111111111111111111111111111111111112"
 
@@ -65,3 +67,51 @@ def test_a_risk_rejection_keeps_its_english_reason_and_translates_in_the_bot() -
     rejection = RiskRejection("trading is not enabled on this bot")
     assert rejection.reason == str(rejection) == "trading is not enabled on this bot"
     assert core_message(rejection, "fr") == "le trading n'est pas activé sur ce bot"
+
+
+@pytest.mark.parametrize(
+    ("state", "french"),
+    [
+        (Text("expired"), "cet achat automatique est déjà expiré : rien n'a été modifié"),
+        (Text("confirmed"), "cet achat automatique est déjà confirmé : rien n'a été modifié"),
+        (Text("cancelled"), "cet achat automatique est déjà annulé : rien n'a été modifié"),
+    ],
+)
+def test_a_state_word_in_a_core_message_is_translated_too(state: Text, french: str) -> None:
+    error = UserInputError("this auto-buy is already {state}: nothing was changed", state=state)
+    assert str(error) == f"this auto-buy is already {state}: nothing was changed"
+    assert core_message(error, "fr") == french
+
+
+def test_an_order_state_word_is_translated() -> None:
+    error = UserInputError(
+        "order {id} is {state}: only armed orders can be cancelled", id=7, state=Text("triggered")
+    )
+    assert str(error) == "order 7 is triggered: only armed orders can be cancelled"
+    assert core_message(error, "fr") == (
+        "l'ordre 7 est déclenché : seuls les ordres armés peuvent être annulés"
+    )
+
+
+def test_a_trade_request_names_the_bad_field_in_french() -> None:
+    with pytest.raises(UserInputError) as raised:
+        TradeRequest("k1", 1, WALLET, Side.BUY, "nope", 10)
+    assert str(raised.value) == "mint 'nope' is not a Solana address"
+    assert core_message(raised.value, "fr") == (
+        "l'adresse de jeton 'nope' n'est pas une adresse Solana"
+    )
+
+
+def test_wallet_file_row_reasons_stay_english_in_str_and_translate_in_the_bot() -> None:
+    parsed = parse_csv("address,alias,tags\nnope,a,\n,b,\n")
+    assert [str(e) for e in parsed.errors] == [
+        'line 2: "nope" is not a Solana address (base58, 32 bytes)',
+        "line 3: empty address",
+    ]
+    assert [core_message(e.reason, "fr") for e in parsed.errors] == [
+        "« nope » n'est pas une adresse Solana (base58, 32 octets)",
+        "adresse vide",
+    ]
+    broken = parse_json('[{"address": "x"} {"address": "y"}]')
+    assert str(broken.errors[0]) == "line 1: not valid JSON: expected ',' or ']'"
+    assert core_message(broken.errors[0].reason, "fr") == "JSON invalide : ',' ou ']' attendu"

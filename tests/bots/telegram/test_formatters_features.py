@@ -13,7 +13,7 @@ from bots.telegram.formatters.rules import MAX_SHOWN, rule_line, rules_list, sho
 from bots.telegram.formatters.settings import settings_text
 from bots.telegram.i18n import translator
 from bots.telegram.routers.activity import parse_args, parse_window
-from core.errors import UserInputError
+from core.errors import Text, UserInputError
 from core.signals.rules import Rule
 from core.signals.rules_store import StoredRule
 from core.users.settings import QuietHours, UserSettings
@@ -139,7 +139,7 @@ def test_an_invalid_stored_rule_shows_its_error() -> None:
         True,
         None,
         None,
-        "rule.max_pct: is required (allowed: number 0-100)",
+        Text("rule.max_pct: is required (allowed: number 0-100)"),
         NOW,
         NOW,
     )

@@ -126,6 +126,6 @@ async def test_a_row_broken_by_hand_is_shown_with_its_error_and_not_active(
     finally:
         await engine.dispose()
     broken = await store.get(bad)
-    assert broken.rule is None and broken.error is not None and "min_wallets" in broken.error
+    assert broken.rule is None and broken.error is not None and "min_wallets" in str(broken.error)
     assert [r.label for r in await store.active_rules()] == ["No Mint"]
     assert good in [r.id for r in await store.list()]

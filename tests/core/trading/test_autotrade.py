@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from solders.keypair import Keypair
 
-from core.errors import UserInputError
+from core.errors import Text, UserInputError
 from core.signals.rules import RuleKind, RuleResult
 from core.signals.signal import Signal, SignalReason
 from core.storage.db import create_engine
@@ -139,8 +139,9 @@ async def test_confirm_mode_records_one_pending_intent_per_mint_until_the_user_a
     assert await store.claim_ready("w") == []  # nothing is bought before the user confirms
     confirmed = await store.confirm(intent.id, user_id=user)
     assert confirmed.state is IntentState.CONFIRMED
-    with pytest.raises(UserInputError, match="already confirmed"):
+    with pytest.raises(UserInputError, match="already confirmed") as raised:
         await store.cancel(intent.id, user_id=user)
+    assert raised.value.params["state"] == Text("confirmed")  # a word the bot translates
     with pytest.raises(UserInputError, match="not one of yours"):
         await store.confirm(intent.id, user_id=user + 1)
     assert [i.id for i in await store.claim_ready("w")] == [intent.id]
@@ -158,8 +159,9 @@ async def test_an_unanswered_confirmation_expires(db_url: str) -> None:
     assert intent is not None
 
     clock["now"] += timedelta(seconds=61)
-    with pytest.raises(UserInputError, match="already expired"):
+    with pytest.raises(UserInputError, match="already expired") as raised:
         await store.confirm(intent.id, user_id=user)
+    assert raised.value.params["state"] == Text("expired")  # pending past its time shows expired
     expired = await store.expire()
     assert [i.state for i in expired] == [IntentState.EXPIRED]
     await store.aclose()
