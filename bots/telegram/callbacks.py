@@ -66,3 +66,21 @@ class RuleAction(CallbackData, prefix="r"):
 
     action: str
     rule_id: int
+
+
+class TpslChoice(CallbackData, prefix="tc"):
+    """/tpsl <mint> … when the mint is open in several of the user's wallets: continue the typed
+    action on the position picked. ``action`` show | set (``preset``) | tpl | off; for tpl the
+    template text stays in the chat's FSM data under ``ref`` (a template does not fit here)."""
+
+    action: str
+    position_id: int
+    preset: str = ""
+    ref: str = ""
+
+
+class RuleRemoval(CallbackData, prefix="atrm"):
+    """/autotrade's "Remove rule …?" question: ``remove`` removes the rule, else it is kept."""
+
+    rule_id: int
+    remove: bool

@@ -5,19 +5,34 @@ change did, and template mistakes in plain words. Pure functions of core data.
     🎯 +50% → sell 30% · armed
     🛑 -25% → sell all · armed
     ⏰ in 23h → sell all · armed
+
+When the user holds the mint in several wallets, ``/tpsl <mint> …`` changes nothing and
+``choose_position`` lists the positions (number as in /positions, wallet, size, entry, orders)
+for a button each.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 
 from bots.telegram.formatters.errors import core_message
-from bots.telegram.formatters.numbers import clip, code_address, duration, esc, sol_from_lamports
-from bots.telegram.formatters.trading import token_label
+from bots.telegram.formatters.numbers import (
+    clip,
+    code_address,
+    duration,
+    esc,
+    price,
+    short_address,
+    sol_from_lamports,
+)
+from bots.telegram.formatters.trading import token_amount, token_label
 from bots.telegram.i18n import Translator, translator
 from core.trading.order_rows import OrderView
 from core.trading.orders import BPS, AmountBasis, LegKind, OrderState
+from core.trading.positions import PositionView
 from core.trading.service import TokenInfo
 from core.trading.template_text import (
     PRESET_TEXTS,
@@ -28,7 +43,7 @@ from core.trading.template_text import (
     format_percent,
 )
 
-USAGE = "/tpsl <mint> <template|preset|off>"
+USAGE = "/tpsl <mint|#n> <template|preset|off>"
 EXAMPLE = "/tpsl 7xKX…pump tp 50:30 100:30 sl 25"
 SYNTAX = "tp 50:30 100:30 sl 25 trail 20 from 30 time 24h dcain -20:0.1 dcaout 6h:25"
 _ICONS = {
@@ -111,10 +126,13 @@ def order_line(order: OrderView, now: datetime, _: Translator) -> str:
     return part_line(_part_of(order), _, due_in_s=due) + " · " + state_text(order, _)
 
 
-def _header(token: TokenInfo, _: Translator) -> str:
-    return _("<b>TP/SL · {token}</b> {mint}").format(
+def _header(token: TokenInfo, _: Translator, wallet: str | None = None) -> str:
+    header = _("<b>TP/SL · {token}</b> {mint}").format(
         token=token_label(token), mint=code_address(token.mint)
     )
+    if wallet is not None:
+        header += " · " + _("wallet {wallet}").format(wallet=code_address(wallet))
+    return header
 
 
 def orders_view(
@@ -124,10 +142,12 @@ def orders_view(
     lang: str,
     *,
     note: str | None = None,
+    wallet: str | None = None,
 ) -> str:
-    """A position's active orders (armed or executing) and what the buttons do."""
+    """A position's active orders (armed or executing) and what the buttons do. ``wallet``: the
+    position's wallet, named when the user holds the mint in more than one."""
     _ = translator(lang)
-    lines = [_header(token, _)]
+    lines = [_header(token, _, wallet)]
     if note:
         lines.append(note)
     active = [o for o in orders if not o.state.terminal]
@@ -221,6 +241,123 @@ def no_position(mint: str, lang: str) -> str:
     return _("You have no open position in {mint}: /positions lists yours.").format(
         mint=code_address(mint)
     )
+
+
+def no_position_number(number: str, lang: str) -> str:
+    """``/tpsl #<number>`` with no such open position (``number`` as typed)."""
+    _ = translator(lang)
+    return _("You have no open position #{n}: /positions lists yours with their numbers.").format(
+        n=esc(clip(number, 20))
+    )
+
+
+# ---- the mint is open in several wallets -------------------------------------------------------
+
+
+class ChoiceAction(StrEnum):
+    """What ``/tpsl <mint> …`` asked for, continued by the button of the position picked."""
+
+    SHOW = "show"
+    PRESET = "set"
+    TEMPLATE = "tpl"
+    OFF = "off"
+
+
+@dataclass(frozen=True, slots=True)
+class PositionChoice:
+    """One open position of the mint, as the choice lists it."""
+
+    n: int  # its number in /positions
+    position: PositionView
+    armed: int  # orders armed on it
+    executing: int  # orders executing now
+    active_wallet: bool  # in the user's active trading wallet
+
+
+def choice_button(choice: PositionChoice) -> str:
+    return f"#{choice.n} · {short_address(choice.position.wallet)}"
+
+
+def _orders_summary(choice: PositionChoice, _: Translator) -> str:
+    parts = []
+    if choice.armed:
+        parts.append(
+            _.ngettext("{n} order armed", "{n} orders armed", choice.armed).format(n=choice.armed)
+        )
+    if choice.executing:
+        parts.append(
+            _.ngettext("{n} order executing", "{n} orders executing", choice.executing).format(
+                n=choice.executing
+            )
+        )
+    return ", ".join(parts) if parts else _("no TP/SL")
+
+
+def choice_line(choice: PositionChoice, token: TokenInfo, _: Translator) -> str:
+    """ "#2 · wallet <code>AbCd…wxyz</code> (active) · 12.1M · entry 0.0000412 · no TP/SL"."""
+    position = choice.position
+    wallet = code_address(position.wallet)
+    if choice.active_wallet:
+        wallet += " " + _("(active)")
+    entry = price(position.avg_price_sol) if position.avg_price_sol is not None else "?"
+    return _("#{n} · wallet {wallet} · {size} · entry {entry} · {orders}").format(
+        n=choice.n,
+        wallet=wallet,
+        size=token_amount(position.holding.token_amount_raw, token),
+        entry=entry,
+        orders=_orders_summary(choice, _),
+    )
+
+
+def choose_position(
+    token: TokenInfo,
+    choices: Sequence[PositionChoice],
+    action: ChoiceAction,
+    lang: str,
+    *,
+    template: str = "",
+) -> str:
+    """The mint is open in several wallets, or a /positions number was given with an action:
+    nothing was changed; one line per position and what its button will do (``template``: the
+    preset name or template text typed)."""
+    _ = translator(lang)
+    question = (
+        _("Is this the position?")  # a /positions number: they shift as positions open, close
+        if len(choices) == 1
+        else _.ngettext(
+            "You hold it in {n} wallet: which position?",
+            "You hold it in {n} wallets: which position?",
+            len(choices),
+        ).format(n=len(choices))
+    )
+    lines = [
+        _header(token, _),
+        question,
+        *(choice_line(c, token, _) for c in choices),
+    ]
+    if action in (ChoiceAction.PRESET, ChoiceAction.TEMPLATE):
+        lines.append(
+            _("Nothing is armed yet: the button arms {template} on that position only.").format(
+                template=f"<code>{esc(clip(template, 80))}</code>"
+            )
+        )
+    elif action is ChoiceAction.OFF:
+        lines.append(
+            _("Nothing is cancelled yet: the button cancels that position's armed orders only.")
+        )
+    else:
+        lines.append(_("The button shows that position's orders."))
+    return "\n".join(lines)
+
+
+def choice_expired(lang: str) -> str:
+    _ = translator(lang)
+    return _("This choice has expired and nothing was changed: send the /tpsl command again.")
+
+
+def position_closed(lang: str) -> str:
+    _ = translator(lang)
+    return _("This position is closed: /positions lists the open ones.")
 
 
 def trading_needed(lang: str) -> str:
