@@ -28,10 +28,12 @@ from bots.telegram.app import build_bot, fsm_storage, run_polling
 from bots.telegram.config import load_bot_settings
 from bots.telegram.fanout import FanOut, load_fanout_settings
 from bots.telegram.services import BotServices
+from core.bus.streams import StreamPublisher
 from core.config import EXAMPLES, load_settings
 from core.errors import ConfigError
 from core.log import configure_logging
 from core.metrics_server import start_metrics_server
+from core.trading.autotrade import STREAM as AUTOTRADE_STREAM
 
 log = structlog.get_logger(__name__)
 
@@ -86,8 +88,12 @@ async def main(argv: Sequence[str] | None = None) -> int:
         print(f"solsignals telegram: {exc}", file=sys.stderr)
         return 2
     bot = build_bot(token, settings.telegram_api_url)
-    redis = aioredis.from_url(redis_url) if fanning else None
-    fanout = FanOut(services, bot, redis, fanout_settings) if redis is not None else None
+    redis = aioredis.from_url(redis_url) if redis_url else None
+    if redis is not None and polling:  # what the handlers end, the fan-out shows (autotrade.out)
+        services.autotrade_out = StreamPublisher(redis, AUTOTRADE_STREAM)
+    fanout = (
+        FanOut(services, bot, redis, fanout_settings) if fanning and redis is not None else None
+    )
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):

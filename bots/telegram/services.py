@@ -14,6 +14,7 @@ from typing import Self
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bots.telegram.config import BotSettings
+from core.bus.streams import StreamPublisher
 from core.config import Settings
 from core.signals.activity import SmartActivity
 from core.signals.rules_store import RulesStore
@@ -44,6 +45,9 @@ class BotServices:
     clock: Callable[[], datetime] = utc_now
     database_url: str = field(default="", repr=False)
     trading: TradingService | None = None  # None unless the operator set TRADING_ENABLED
+    # ``autotrade.out`` on REDIS_URL: the intents a handler ends (a rule removed cancels its
+    # questions) are published there, so the fan-out edits their questions. None without Redis.
+    autotrade_out: StreamPublisher | None = None
 
     @classmethod
     def create(

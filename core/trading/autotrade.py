@@ -39,6 +39,7 @@ STREAM = "autotrade.out"
 TAG = re.compile(r"^[a-z0-9_-]{1,24}$")
 MAX_STRENGTH = 3.0
 MAX_SMART_BUYERS = 100
+RULE_REMOVED = "rule_removed"  # the reason of the pending intents a rule's removal cancelled
 
 
 class AutoTradeMode(StrEnum):

@@ -11,6 +11,7 @@ the template is attached exactly once even when the finishing step runs twice.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -31,6 +32,7 @@ from core.storage.models import (
 )
 from core.trading import audit
 from core.trading.autotrade import (
+    RULE_REMOVED,
     AutoTradeMode,
     AutoTradeRule,
     Intent,
@@ -61,6 +63,14 @@ _STATE_WORDS: Mapping[IntentState, Text] = {
     IS.EXPIRED: Text("expired"),
 }
 DEFAULT_LEASE_S = 300.0
+
+
+@dataclass(frozen=True, slots=True)
+class RemovedRule:
+    """A removed rule and the intents its removal cancelled (they were waiting for an answer)."""
+
+    rule: AutoTradeRule
+    cancelled: list[Intent]
 
 
 def _utc_now() -> datetime:
@@ -191,12 +201,13 @@ class AutoTradeStore(EngineOwner):
         async with self._engine.connect() as conn:
             return [_rule(r) for r in (await conn.execute(query)).all()]
 
-    async def remove_rule(self, rule_id: int, *, user_id: int) -> tuple[AutoTradeRule, int]:
+    async def remove(self, rule_id: int, *, user_id: int) -> RemovedRule:
         """Remove the user's rule: it is disabled and hidden for good, and its intents still
         waiting for the user's answer are cancelled (reason ``rule_removed``); the row and its
-        intents stay, so the history of what it bought remains. The rule and how many intents
-        were cancelled; ``UserInputError`` when it is not one of the user's (or already gone).
-        Intents already confirmed or executing finish as they are."""
+        intents stay, so the history of what it bought remains. The rule and the intents it
+        cancelled (for the caller to publish on ``autotrade.out``, as the loop does for the
+        intents it changes); ``UserInputError`` when it is not one of the user's (or already
+        gone). Intents already confirmed or executing finish as they are."""
         now = self.now()
         async with self._engine.begin() as conn:
             row = await _update_own_rule(
@@ -206,8 +217,8 @@ class AutoTradeStore(EngineOwner):
                 await conn.execute(
                     INTENTS.update()
                     .where(INTENTS.c.rule_id == rule_id, INTENTS.c.state == IS.PENDING.value)
-                    .values(state=IS.CANCELLED.value, reason="rule_removed", updated_at=now)
-                    .returning(INTENTS.c.id, INTENTS.c.trade_key)
+                    .values(state=IS.CANCELLED.value, reason=RULE_REMOVED, updated_at=now)
+                    .returning(*INTENTS.c)
                 )
             ).all()
             for intent in cancelled:
@@ -218,7 +229,7 @@ class AutoTradeStore(EngineOwner):
                     "autotrade.cancelled",
                     now,
                     trade_key=intent.trade_key,
-                    reason="rule_removed",
+                    reason=RULE_REMOVED,
                 )
             await audit.append(
                 conn,
@@ -230,7 +241,22 @@ class AutoTradeStore(EngineOwner):
                 at=now,
             )
         log.info("autotrade_rule_removed", rule_id=rule_id, cancelled=len(cancelled))
-        return _rule(row), len(cancelled)
+        return RemovedRule(_rule(row), [_intent(r) for r in cancelled])
+
+    async def remove_rule(self, rule_id: int, *, user_id: int) -> tuple[AutoTradeRule, int]:
+        """``remove``, answering the rule and how many intents were cancelled."""
+        removed = await self.remove(rule_id, user_id=user_id)
+        return removed.rule, len(removed.cancelled)
+
+    async def pending_count(self, rule_id: int) -> int:
+        """How many of the rule's intents wait for the user's answer (``remove`` cancels them)."""
+        query = (
+            sa.select(sa.func.count())
+            .select_from(INTENTS)
+            .where(INTENTS.c.rule_id == rule_id, INTENTS.c.state == IS.PENDING.value)
+        )
+        async with self._engine.connect() as conn:
+            return int((await conn.execute(query)).scalar_one())
 
     async def set_enabled(self, rule_id: int, *, user_id: int, enabled: bool) -> AutoTradeRule:
         now = self.now()

@@ -108,16 +108,65 @@ def direct_prompt(rule: AutoTradeRule, limits: str, lang: str) -> str:
     )
 
 
-def changed(rule: AutoTradeRule, action: str, lang: str) -> str:
-    """The note after a button: on | off | removed."""
+def changed(rule: AutoTradeRule, action: str, lang: str, *, cancelled: int = 0) -> str:
+    """The note after a button: on | off | kept | removed (``cancelled``: the pending auto-buy
+    questions the removal cancelled)."""
     _ = translator(lang)
     name = esc(clip(rule.name, NAME_MAX))
     if action == "on":
         return _("✅ Rule #{id} {name} is on.").format(id=rule.id, name=name)
     if action == "off":
         return _("⏸ Rule #{id} {name} is off.").format(id=rule.id, name=name)
-    return _("🗑 Rule #{id} {name} removed; the auto-buys it made stay in the history.").format(
+    if action == "kept":
+        return _("Rule #{id} {name} kept; nothing changed.").format(id=rule.id, name=name)
+    removed = _("🗑 Rule #{id} {name} removed; the auto-buys it made stay in the history.").format(
         id=rule.id, name=name
+    )
+    if not cancelled:
+        return removed
+    questions = _.ngettext(
+        "✖ {n} pending auto-buy question cancelled: nothing was bought.",
+        "✖ {n} pending auto-buy questions cancelled: nothing was bought.",
+        cancelled,
+    ).format(n=cancelled)
+    return removed + "\n" + questions
+
+
+def removal_question(rule: AutoTradeRule, pending: int, lang: str) -> str:
+    """Asked before a rule is removed: what goes with it (``pending``: its auto-buy questions
+    still waiting for an answer)."""
+    _ = translator(lang)
+    lines = [_("🗑 Remove rule «{name}»?").format(name=esc(clip(rule.name, NAME_MAX)))]
+    if pending:
+        lines.append(
+            _.ngettext(
+                "Its {n} pending auto-buy question will be cancelled.",
+                "Its {n} pending auto-buy questions will be cancelled.",
+                pending,
+            ).format(n=pending)
+        )
+    lines += rule_lines(rule, _)
+    lines.append(_("The auto-buys it made stay in the history."))
+    return "\n".join(lines)
+
+
+def already_removed(rule_id: int, lang: str) -> str:
+    """A press on a rule removed meanwhile (plain text: a button's alert)."""
+    _ = translator(lang)
+    return _("Rule #{id} was removed already. Nothing changed.").format(id=rule_id)
+
+
+def not_yours(rule_id: int, lang: str) -> str:
+    """A press on someone else's rule, or on a rule that does not exist (plain text)."""
+    _ = translator(lang)
+    return _("There is no auto-trade rule #{id} of yours.").format(id=rule_id)
+
+
+def remove_usage(lang: str) -> str:
+    _ = translator(lang)
+    return _("Which rule? Send {usage} with the number /autotrade shows, e.g. {example}.").format(
+        usage="<code>/autotrade remove &lt;id&gt;</code>",
+        example="<code>/autotrade remove 3</code>",
     )
 
 
@@ -129,6 +178,9 @@ def usage(lang: str) -> str:
             _("Usage: {usage}").format(usage=f"<code>{esc(USAGE)}</code>"),
             _("Example: {example}").format(example=f"<code>{esc(EXAMPLE)}</code>"),
             _("TP/SL presets: {presets}. Default mode: confirm.").format(presets=presets),
+            _("Remove a rule: {usage} (asks first).").format(
+                usage="<code>/autotrade remove &lt;id&gt;</code>"
+            ),
         ]
     )
 

@@ -31,7 +31,7 @@ from bots.telegram.formatters.trading import (
     token_label,
 )
 from bots.telegram.i18n import Translator, translator
-from core.trading.autotrade import AutoTradeRule, IntentState
+from core.trading.autotrade import RULE_REMOVED, AutoTradeRule, IntentState
 from core.trading.notices import IntentNotice, NoticeKind, TradeNotice
 from core.trading.orders import BPS, AmountBasis, LegKind
 from core.trading.service import TokenInfo
@@ -270,6 +270,11 @@ def intent_outcome(
         case IntentState.EXPIRED:
             expired = _("⌛ Auto-trade «{rule}» on {token} expired: nothing was bought.")
             return expired.format(rule=rule, token=symbol)
+        case IntentState.CANCELLED if notice.reason == RULE_REMOVED:
+            removed = _(
+                "✖ Auto-trade «{rule}» on {token} cancelled: rule removed, nothing was bought."
+            )
+            return removed.format(rule=rule, token=symbol)
         case IntentState.CANCELLED:
             return _("✖ Auto-trade «{rule}» on {token} cancelled: nothing was bought.").format(
                 rule=rule, token=symbol
@@ -284,12 +289,14 @@ def intent_not_yours(lang: str) -> str:
     return _("This auto-trade is not yours: only its rule's owner can answer it. Nothing changed.")
 
 
-def intent_already(state: IntentState, lang: str) -> str:
+def intent_already(state: IntentState, lang: str, reason: str | None = None) -> str:
     """An answer to an intent that is no longer pending (plain text: a button's alert)."""
     _ = translator(lang)
     match state:
         case IntentState.EXPIRED:
             return _("Too late: this auto-buy expired. Nothing was bought.")
+        case IntentState.CANCELLED if reason == RULE_REMOVED:
+            return _("This auto-buy was cancelled when its rule was removed. Nothing was bought.")
         case IntentState.CANCELLED:
             return _("This auto-buy was cancelled already. Nothing was bought.")
         case IntentState.CONFIRMED | IntentState.EXECUTING:

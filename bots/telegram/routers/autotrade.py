@@ -2,12 +2,18 @@
 
     /autotrade add <name> strength>=2 smart>=3 [tags=kol,smart] buy=0.5
                    [mode=confirm|direct] [tpsl=safe | tp 50:50 sl 25] [slippage=150]
+    /autotrade remove <id>
 
 The rule buys from the user's trading wallet (trading must be on). ``confirm`` mode (the
 default) asks before every buy; ``direct`` buys without asking, so a direct rule is stored off
 and only turned on by an explicit button (and again each time it is re-enabled). The user's
-limits always apply to every auto-buy (``TradeExecutor``). Removing a rule keeps the history of
-its auto-buys (``AutoTradeStore.remove_rule``).
+limits always apply to every auto-buy (``TradeExecutor``).
+
+Removing a rule (the command or the list's button) asks first, saying how many of its auto-buy
+questions are still pending: only [Remove] removes it (``AutoTradeStore.remove``), which cancels
+those questions and keeps the history of its auto-buys. The cancelled intents are then published
+on ``autotrade.out``, as the workers publish the intents they end, so the fan-out edits each
+question in place to say so (``services.autotrade_out``; without Redis there is no fan-out).
 """
 
 from __future__ import annotations
@@ -23,15 +29,22 @@ from aiogram.filters.callback_data import CallbackData
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
+from bots.telegram.callbacks import RuleRemoval
 from bots.telegram.formatters import autotrade as fmt
 from bots.telegram.formatters.tpsl import template_error
 from bots.telegram.formatters.trading import limits_line, trading_unavailable
 from bots.telegram.i18n import Translator
 from bots.telegram.routers.inplace import edit_or_send
 from bots.telegram.services import BotServices
-from core.errors import UserInputError
+from core.errors import UpstreamError, UserInputError
 from core.programs import LAMPORTS_PER_SOL
-from core.trading.autotrade import TAG, AutoTradeMode, AutoTradeRule
+from core.trading.autotrade import (
+    TAG,
+    AutoTradeMode,
+    AutoTradeRule,
+    Intent,
+    intent_to_stream_fields,
+)
 from core.trading.autotrade_store import AutoTradeStore
 from core.trading.orders import OrderTemplate
 from core.trading.template_text import TemplateTextError, parse_template
@@ -42,10 +55,13 @@ log = structlog.get_logger(__name__)
 ACTIONS = ("on", "off", "rm", "go", "no")
 _PAIR = re.compile(r"^(?P<key>[a-z_]+)(?P<op>>=|=)(?P<value>.*)$")
 KEYS = ("strength", "smart", "tags", "buy", "mode", "tpsl", "slippage")
+NO_BUTTONS = InlineKeyboardMarkup(inline_keyboard=[])  # an edit to a list without rules
+RULE_ID_MAX = 2**31 - 1  # a larger id typed is no rule (and would not fit the query)
 
 
 class AutoTradeAction(CallbackData, prefix="at"):
-    """/autotrade buttons: on | off | rm, and the direct-mode answer go | no."""
+    """/autotrade buttons: on | off | rm (asks first: ``RuleRemoval``), and the direct-mode
+    answer go | no."""
 
     action: str
     rule_id: int
@@ -211,6 +227,53 @@ def _direct_keyboard(rule_id: int, _: Translator) -> InlineKeyboardMarkup:
     return kb.as_markup()
 
 
+def _removal_keyboard(rule_id: int, _: Translator) -> InlineKeyboardMarkup:
+    kb = InlineKeyboardBuilder()
+    kb.button(text=_("🗑 Remove"), callback_data=RuleRemoval(rule_id=rule_id, remove=True))
+    kb.button(text=_("Keep"), callback_data=RuleRemoval(rule_id=rule_id, remove=False))
+    return kb.as_markup()
+
+
+async def _removal(
+    store: AutoTradeStore, rule: AutoTradeRule, lang: str, _: Translator
+) -> tuple[str, InlineKeyboardMarkup]:
+    """The question asked before ``rule`` is removed, with [Remove] [Keep]."""
+    rule_id = rule.id or 0
+    pending = await store.pending_count(rule_id)
+    return fmt.removal_question(rule, pending, lang), _removal_keyboard(rule_id, _)
+
+
+async def _live_rule(
+    store: AutoTradeStore, rule_id: int, user_id: int, lang: str
+) -> tuple[AutoTradeRule | None, str]:
+    """The user's rule ``rule_id`` if it is not removed; else None and why, to tell them."""
+    for rule in await store.rules_of(user_id):
+        if rule.id == rule_id:
+            return rule, ""
+    stored = await store.rule(rule_id)
+    if stored is not None and stored.user_id == user_id:
+        return None, fmt.already_removed(rule_id, lang)
+    return None, fmt.not_yours(rule_id, lang)
+
+
+async def _publish_cancelled(services: BotServices, rule_id: int, intents: list[Intent]) -> None:
+    """Publish the intents a removal cancelled on ``autotrade.out``, as the workers publish the
+    intents they end: the fan-out then edits each one's question (no buttons, why it ended).
+    The removal is recorded already, so a Redis failure is logged and the user still told."""
+    publisher = services.autotrade_out
+    if not intents or publisher is None:  # no Redis: no fan-out, so no question was sent
+        return
+    try:
+        await publisher.publish_many([intent_to_stream_fields(i) for i in intents])
+    except UpstreamError as exc:
+        log.error(
+            "telegram.autotrade_cancelled_not_published",
+            rule_id=rule_id,
+            intents=[i.id for i in intents],
+            error=str(exc),
+        )
+
+
 async def _list(
     services: BotServices, profile: UserProfile, lang: str, _: Translator, note: str | None
 ) -> tuple[str, InlineKeyboardMarkup | None]:
@@ -246,6 +309,9 @@ async def autotrade_command(
         text, keyboard = await _list(services, profile, lang, _, None)
         await message.answer(text, reply_markup=keyboard)
         return
+    if sub.lower() == "remove":
+        await _ask_removal(message, rest, services, profile, _, lang)
+        return
     if sub.lower() != "add":
         await message.answer(fmt.usage(lang))
         return
@@ -271,6 +337,28 @@ async def autotrade_command(
     await message.answer(fmt.added(stored, limits, lang))
 
 
+async def _ask_removal(
+    message: Message,
+    rest: str,
+    services: BotServices,
+    profile: UserProfile,
+    _: Translator,
+    lang: str,
+) -> None:
+    """``/autotrade remove <id>``: the question, as a new message."""
+    text = rest.strip().removeprefix("#")
+    if not (text.isascii() and text.isdigit()):
+        await message.answer(fmt.remove_usage(lang))
+        return
+    store = _store(services)
+    rule, refusal = await _live_rule(store, min(int(text), RULE_ID_MAX), profile.id, lang)
+    if rule is None:
+        await message.answer(refusal)
+        return
+    question, keyboard = await _removal(store, rule, lang, _)
+    await message.answer(question, reply_markup=keyboard)
+
+
 async def autotrade_pressed(
     query: CallbackQuery,
     callback_data: AutoTradeAction,
@@ -284,6 +372,14 @@ async def autotrade_pressed(
         return
     store = _store(services)
     rule_id, action = callback_data.rule_id, callback_data.action
+    if action == "rm":  # destructive: ask first (``removal_answered``)
+        live, refusal = await _live_rule(store, rule_id, profile.id, lang)
+        if live is None:
+            await query.answer(refusal, show_alert=True)
+            return
+        await query.answer()
+        await edit_or_send(query, *await _removal(store, live, lang, _))
+        return
     rule = await store.rule(rule_id)
     if rule is None or rule.user_id != profile.id:
         raise UserInputError(_("There is no auto-trade rule #{id} of yours.").format(id=rule_id))
@@ -304,16 +400,52 @@ async def autotrade_pressed(
     elif action == "off":
         rule = await store.set_enabled(rule_id, user_id=profile.id, enabled=False)
         note = fmt.changed(rule, "off", lang)
-    elif action == "rm":
-        rule, _cancelled = await store.remove_rule(rule_id, user_id=profile.id)
-        note = fmt.changed(rule, "removed", lang)
     log.info("telegram.autotrade_rule_changed", rule_id=rule_id, action=action)
     text, keyboard = await _list(services, profile, lang, _, note)
-    await edit_or_send(query, text, keyboard)
+    await edit_or_send(query, text, keyboard or NO_BUTTONS)
+
+
+async def removal_answered(
+    query: CallbackQuery,
+    callback_data: RuleRemoval,
+    services: BotServices,
+    profile: UserProfile | None,
+    _: Translator,
+    lang: str,
+) -> None:
+    """[Remove] removes the rule (its pending questions cancelled and edited by the fan-out);
+    [Keep] changes nothing. Both show the list again in place of the question. Someone else's
+    rule, or one removed meanwhile, is answered plainly and nothing changes."""
+    if services.trading is None or profile is None:
+        await query.answer(trading_unavailable(lang), show_alert=True)
+        return
+    store = _store(services)
+    rule_id = callback_data.rule_id
+    rule, refusal = await _live_rule(store, rule_id, profile.id, lang)
+    if rule is None:
+        await query.answer(refusal, show_alert=True)
+        return
+    if not callback_data.remove:
+        await query.answer()
+        text, keyboard = await _list(services, profile, lang, _, fmt.changed(rule, "kept", lang))
+        await edit_or_send(query, text, keyboard or NO_BUTTONS)
+        return
+    try:
+        removed = await store.remove(rule_id, user_id=profile.id)
+    except UserInputError:  # removed by another press in between
+        await query.answer(fmt.already_removed(rule_id, lang), show_alert=True)
+        return
+    await query.answer()
+    log.info("telegram.autotrade_rule_removed", rule_id=rule_id, cancelled=len(removed.cancelled))
+    await _publish_cancelled(services, rule_id, removed.cancelled)
+    note = fmt.changed(removed.rule, "removed", lang, cancelled=len(removed.cancelled))
+    text, keyboard = await _list(services, profile, lang, _, note)
+    await edit_or_send(query, text, keyboard or NO_BUTTONS)
 
 
 def build_router() -> Router:
     router = Router(name="autotrade")
     router.message.register(autotrade_command, Command("autotrade"))
     router.callback_query.register(autotrade_pressed, AutoTradeAction.filter())
+    router.callback_query.register(removal_answered, RuleRemoval.filter())
     return router

@@ -121,7 +121,7 @@ async def answer_intent(
         state = current.state
         if state is IntentState.PENDING:  # past its expiry; the loop has not marked it yet
             state = IntentState.EXPIRED
-        await query.answer(intent_already(state, lang), show_alert=True)
+        await query.answer(intent_already(state, lang, current.reason), show_alert=True)
         if state in (IntentState.EXPIRED, IntentState.CANCELLED):
             shown = dataclasses.replace(notice_of_intent(current), state=state)
             token = await token_of(services, intent.mint)

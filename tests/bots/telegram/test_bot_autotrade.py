@@ -1,6 +1,7 @@
 """/autotrade through the real bot: rules added from the chat are stored for the user's trading
 wallet (confirm by default; direct only after an explicit button), listed, disabled and removed
-with buttons; every bad key is named and nothing is stored."""
+with buttons (removal asks first: test_bot_autotrade_removal); every bad key is named and
+nothing is stored."""
 
 from __future__ import annotations
 
@@ -113,8 +114,12 @@ async def test_the_list_buttons_disable_enable_and_remove(desk: TradeBot) -> Non
     (kept,) = await desk.press(buttons(ask)["Keep it off"], ask)
     assert [r.enabled for r in await rules(desk)] == [False, False]
 
-    (removed,) = await desk.press(buttons(kept)["🗑 Remove #2"], kept)
+    (asked,) = await desk.press(buttons(kept)["🗑 Remove #2"], kept)  # asks first
+    assert asked["text"].startswith("🗑 Remove rule «two»?")
+    assert [r.name for r in await rules(desk)] == ["one", "two"]
+    (removed,) = await desk.press(buttons(asked)["🗑 Remove"], asked)
 
+    assert removed["message_id"] == listing["message_id"]
     assert removed["text"].startswith(
         "🗑 Rule #2 two removed; the auto-buys it made stay in the history."
     )
