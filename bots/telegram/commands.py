@@ -57,8 +57,8 @@ COMMANDS: tuple[Command, ...] = (
     Command("buy", "<mint> <SOL>", Section.TRADING),
     Command("sell", "<mint> <percent>", Section.TRADING),
     Command("positions", "", Section.TRADING),
-    Command("tpsl", "<mint> [template|preset|off]", Section.TRADING),
-    Command("autotrade", "[add <name> <conditions>]", Section.TRADING),
+    Command("tpsl", "<mint|#n> [template|preset|off]", Section.TRADING),
+    Command("autotrade", "[add <name> <conditions> | remove <id>]", Section.TRADING),
     Command("feature", "<address> [alias] [tags]", Section.ADMIN),
     Command("unfeature", "<address>", Section.ADMIN),
 )
