@@ -8,7 +8,6 @@ imported key is read from the message itself, which the bot deletes."""
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
 from datetime import timedelta
 
 import redis.asyncio as aioredis
@@ -18,15 +17,12 @@ from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
-from aiogram.exceptions import TelegramBadRequest
 from aiogram.fsm.storage.base import BaseStorage, DefaultKeyBuilder
 from aiogram.fsm.storage.memory import MemoryStorage
 from aiogram.fsm.storage.redis import RedisStorage
-from aiogram.types import BotCommand, BotCommandScopeChat
 
 from bots.telegram import errors
-from bots.telegram.commands import Command, describe, visible
-from bots.telegram.i18n import SUPPORTED, translator
+from bots.telegram.menu import publish_commands
 from bots.telegram.middlewares import I18nMiddleware, ThrottleMiddleware, UserMiddleware
 from bots.telegram.routers import all_routers
 from bots.telegram.services import BotServices
@@ -71,37 +67,6 @@ def build_dispatcher(services: BotServices, storage: BaseStorage | None = None) 
         observer.outer_middleware(throttle)
     dp.include_routers(*all_routers(), errors.build_router())
     return dp
-
-
-def _menu(commands: Sequence[Command], lang: str, *, trading: bool) -> list[BotCommand]:
-    _ = translator(lang)
-    return [
-        BotCommand(command=c.name, description=describe(c.name, _, trading=trading)[:256])
-        for c in commands
-    ]
-
-
-async def publish_commands(
-    bot: Bot, *, trading: bool, admin_chat_ids: Collection[int] = ()
-) -> None:
-    """setMyCommands in each language we speak (clients show the user's): the commands
-    everyone may use for every chat (the trading ones only when ``trading`` is offered), and
-    with the admin ones for each admin's private chat (its id is the admin's Telegram id). An
-    admin chat Telegram refuses (the admin never opened the bot) is logged and skipped."""
-    everyone = visible(admin=False, trading=trading)
-    admins = visible(admin=True, trading=trading)
-    for lang in SUPPORTED:
-        code = None if lang == "en" else lang
-        await bot.set_my_commands(_menu(everyone, lang, trading=trading), language_code=code)
-        for chat_id in admin_chat_ids:
-            try:
-                await bot.set_my_commands(
-                    _menu(admins, lang, trading=trading),
-                    scope=BotCommandScopeChat(chat_id=chat_id),
-                    language_code=code,
-                )
-            except TelegramBadRequest as exc:
-                log.warning("telegram.admin_commands_not_set", chat_id=chat_id, error=exc.message)
 
 
 async def run_polling(services: BotServices, bot: Bot, storage: BaseStorage | None = None) -> None:

@@ -15,6 +15,7 @@ from bots.telegram.callbacks import LangChoice
 from bots.telegram.commands import Section, describe, section_title, usage, visible
 from bots.telegram.formatters.numbers import esc
 from bots.telegram.i18n import SUPPORTED, Translator, translator
+from bots.telegram.menu import sync_chat_commands
 from bots.telegram.services import BotServices
 from core.users.service import UserProfile
 
@@ -64,6 +65,14 @@ async def start(
         lines.append(_("Trading is off until you turn it on."))
     lines += ["", _help_for(services, profile, _)]
     await message.answer("\n".join(lines))
+    if profile is not None and message.bot is not None and message.chat.type == "private":
+        # the menu follows the role as stored (an admin named in the database, a former admin)
+        await sync_chat_commands(
+            message.bot,
+            message.chat.id,
+            admin=profile.is_admin,
+            trading=services.trading is not None,
+        )
 
 
 async def help_command(

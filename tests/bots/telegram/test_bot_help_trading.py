@@ -6,8 +6,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from bots.telegram.app import publish_commands
 from bots.telegram.commands import COMMANDS
+from bots.telegram.menu import publish_commands
 from tests.bots.telegram.test_bot_start import ADMIN, command_lines, headings
 from tests.bots.telegram.trade_harness import trade_bot
 from tests.telegram_emulator import TelegramEmulator

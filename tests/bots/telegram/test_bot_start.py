@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
-from bots.telegram.app import publish_commands
+import asyncpg
+
 from bots.telegram.commands import COMMANDS
+from bots.telegram.menu import publish_commands
 from core.storage.models import UserRole
 from tests.bots.telegram.conftest import BotHarness, buttons
 from tests.telegram_emulator import User
@@ -191,3 +194,54 @@ async def test_a_failing_handler_answers_plainly_with_a_reference(harness: BotHa
     assert "Reference: " in reply["text"] and "fire" not in reply["text"]
     (reply,) = await harness.say("/wrong")
     assert reply["text"] == "Not accepted: min strength must be 0–3, got 7"
+
+
+async def _set_role(db_url: str, telegram_id: int, role: UserRole) -> None:
+    """What an operator does in the Django admin: change a user's role in the database."""
+    connection = await asyncpg.connect(db_url)
+    try:
+        await connection.execute(
+            "UPDATE users SET role = $1 WHERE telegram_id = $2", role.value, telegram_id
+        )
+    finally:
+        await connection.close()
+
+
+def _chat_menus(calls: list[dict[str, Any]], chat_id: int) -> list[tuple[str, str | None]]:
+    """(method, language) of the menu calls scoped to one chat, in order."""
+    return [
+        (call["method"], call["params"].get("language_code"))
+        for call in calls
+        if call["method"] in ("setMyCommands", "deleteMyCommands")
+        and json.loads(call["params"].get("scope", "{}")).get("chat_id") == chat_id
+    ]
+
+
+async def test_start_gives_an_admin_named_in_the_database_the_admin_menu_and_takes_it_back(
+    harness: BotHarness, bot_db_url: str
+) -> None:
+    operator = User(id=3003, first_name="Ops", username="ops")
+    await harness.say("/start", operator)  # registered: the chat keeps the default menu
+    assert _chat_menus(await harness.emulator.requests(), 3003) == [
+        ("deleteMyCommands", None),
+        ("deleteMyCommands", "fr"),
+    ]
+
+    await _set_role(bot_db_url, 3003, UserRole.ADMIN)
+    (welcome,) = await harness.say("/start", operator)
+
+    assert "<b>Admin</b>" in headings(welcome["text"])
+    admin_menus = [
+        c
+        for c in await harness.emulator.requests("setMyCommands")
+        if json.loads(c["params"].get("scope", "{}")).get("chat_id") == 3003
+    ]
+    assert [c["params"].get("language_code") for c in admin_menus] == [None, "fr"]
+    assert "feature" in [c["command"] for c in json.loads(admin_menus[0]["params"]["commands"])]
+
+    await _set_role(bot_db_url, 3003, UserRole.REGISTERED)  # no longer an admin
+    await harness.say("/start", operator)
+    assert _chat_menus(await harness.emulator.requests(), 3003)[-2:] == [
+        ("deleteMyCommands", None),
+        ("deleteMyCommands", "fr"),
+    ]
