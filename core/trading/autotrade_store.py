@@ -243,11 +243,6 @@ class AutoTradeStore(EngineOwner):
         log.info("autotrade_rule_removed", rule_id=rule_id, cancelled=len(cancelled))
         return RemovedRule(_rule(row), [_intent(r) for r in cancelled])
 
-    async def remove_rule(self, rule_id: int, *, user_id: int) -> tuple[AutoTradeRule, int]:
-        """``remove``, answering the rule and how many intents were cancelled."""
-        removed = await self.remove(rule_id, user_id=user_id)
-        return removed.rule, len(removed.cancelled)
-
     async def pending_count(self, rule_id: int) -> int:
         """How many of the rule's intents wait for the user's answer (``remove`` cancels them)."""
         query = (

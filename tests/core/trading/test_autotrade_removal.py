@@ -27,10 +27,11 @@ async def test_removing_a_rule_hides_it_cancels_waiting_intents_and_keeps_the_hi
     assert intent is not None and intent.state is IntentState.PENDING
 
     with pytest.raises(UserInputError, match="not one of yours"):
-        await store.remove_rule(gone.id or 0, user_id=user + 1)
-    removed, cancelled = await store.remove_rule(gone.id or 0, user_id=user)
+        await store.remove(gone.id or 0, user_id=user + 1)
+    removed = await store.remove(gone.id or 0, user_id=user)
 
-    assert removed.name == "gone" and removed.enabled is False and cancelled == 1
+    assert removed.rule.name == "gone" and removed.rule.enabled is False
+    assert [i.id for i in removed.cancelled] == [intent.id]
     assert [r.name for r in await store.rules_of(user)] == ["kept"]
     assert [r.id for r in await store.active_rules()] == [kept.id]
     waiting = await store.get(intent.id)
@@ -39,7 +40,7 @@ async def test_removing_a_rule_hides_it_cancels_waiting_intents_and_keeps_the_hi
     with pytest.raises(UserInputError, match="already cancelled"):
         await store.confirm(intent.id, user_id=user)
     with pytest.raises(UserInputError, match="not one of yours"):
-        await store.remove_rule(gone.id or 0, user_id=user)  # removed once only
+        await store.remove(gone.id or 0, user_id=user)  # removed once only
     with pytest.raises(UserInputError, match="not one of yours"):
         await store.set_enabled(gone.id or 0, user_id=user, enabled=True)
     engine = create_engine(db_url)
