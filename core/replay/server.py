@@ -11,12 +11,17 @@ Transactions are published from ``source`` at ``rate_per_s`` (None = as fast as 
 whether or not anyone listens, and kept (up to ``max_ledger``) to answer RPC questions.
 ``drop_connections`` / ``drop_every_n`` / ``kill`` / ``restart`` simulate provider trouble so
 reconnect and gap fill can be tested.
+
+``record_send_times=True`` (off by default; for latency benchmarks) notes in ``sent_at`` when
+each transaction's first ``logsNotification`` frame was handed to a subscriber's socket (unix s,
+``time.time()``); off, it costs one test per frame sent.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from collections.abc import Iterable, Iterator
 from typing import Any
 
@@ -46,6 +51,7 @@ from core.replay.subscriptions import (
     Subscriptions,
     frame,
     logs_result,
+    logs_signature,
     parse_logs_filter,
 )
 
@@ -71,6 +77,7 @@ class ReplayServer:
         max_ledger: int = 1_000_000,
         accounts: AccountSource | None = None,
         largest_accounts: LargestAccountsSource | None = None,
+        record_send_times: bool = False,
     ) -> None:
         if rate_per_s is not None and rate_per_s <= 0:
             raise ValueError("rate_per_s must be > 0 or None")
@@ -84,6 +91,9 @@ class ReplayServer:
         self.index = TxIndex(max_ledger)
         self.published: list[str] = []
         """Signatures in publish order (every published transaction, listened to or not)."""
+        self.sent_at: dict[str, float] | None = {} if record_send_times else None
+        """With ``record_send_times``: signature -> when its first notification frame was
+        written to a subscriber's socket (unix s). None otherwise."""
         self.done = asyncio.Event()
         """Set when the source is exhausted (never, for an infinite market)."""
         self.slot = 0
@@ -316,13 +326,18 @@ class ReplayServer:
         return ws
 
     async def _send_frames(self, client: Client) -> None:
-        ws, frames = client.ws, client.frames
+        ws, frames, sent_at = client.ws, client.frames, self.sent_at
         try:
             while not client.closed:
                 await client.wakeup.wait()
                 client.wakeup.clear()
                 while frames and not client.closed:
-                    await ws.send_frame(frames.popleft(), WSMsgType.TEXT)
+                    data = frames.popleft()
+                    await ws.send_frame(data, WSMsgType.TEXT)
+                    if sent_at is not None:  # record_send_times: the first notification's time
+                        signature = logs_signature(data)
+                        if signature is not None and signature not in sent_at:
+                            sent_at[signature] = time.time()
         except ConnectionError as exc:
             log.info("replay_send_failed", error=str(exc))
             client.closed = True

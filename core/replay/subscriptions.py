@@ -147,3 +147,17 @@ def logs_result(tx: ReplayTx) -> bytes:
 
 def frame(prefix: bytes, result: bytes, sub_id: int) -> bytes:
     return b'%s%s,"subscription":%d}}' % (prefix, result, sub_id)
+
+
+_SIGNATURE_KEY = b'"signature":"'
+
+
+def logs_signature(data: bytes) -> str | None:
+    """The transaction signature of a ``logsNotification`` frame (None for any other frame)."""
+    if not data.startswith(LOGS_PREFIX):
+        return None
+    start = data.find(_SIGNATURE_KEY, len(LOGS_PREFIX))
+    if start < 0:
+        return None
+    start += len(_SIGNATURE_KEY)
+    return data[start : data.index(b'"', start)].decode()
