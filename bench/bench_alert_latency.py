@@ -50,28 +50,33 @@ import gc
 import multiprocessing
 import os
 import random
-import resource
 import selectors
-import socket
 import statistics
 import sys
 import time
-import uuid
 from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
-import asyncpg
 import redis
-import redis.asyncio as aioredis
-from pydantic import SecretStr
 from solders.pubkey import Pubkey
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bots.telegram.app import build_bot
-from bots.telegram.config import BotSettings
-from bots.telegram.fanout import DeliveryReport, FanOut, FanoutSettings, Outcome
+from bench.fanout_harness import (
+    add_pacing_arguments,
+    bench_stack,
+    cpu_s,
+    matched_requests,
+    pct,
+    pct_line,
+    register_users,
+    rss_mib,
+    start_fanout,
+    wait_settled,
+    warm_up,
+)
+from bots.telegram.fanout import DeliveryReport, Outcome
 from bots.telegram.fanout.intervals import Intervals
 from bots.telegram.services import BotServices
 from core.log import configure_logging
@@ -79,14 +84,10 @@ from core.risk.report import Check, Verdict
 from core.signals.codec import STREAM, signal_to_stream_fields
 from core.signals.risk import RiskBadge
 from core.signals.signal import Signal, SignalReason
-from core.storage.migrate import upgrade
 from core.storage.models import ListKind
 from core.users.settings import QuietHours, UserSettings
-from tests.telegram_emulator import start_emulator
 
-SERVER_DSN = os.environ.get("SOLSIGNALS_BENCH_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 REDIS_URL = os.environ.get("SOLSIGNALS_BENCH_REDIS", "redis://127.0.0.1:6379/5")
-TOKEN = "123456:BENCH-TOKEN"
 FIRST_CHAT = 70_000_000
 GROUPS = 50  # wallet groups users follow in the "narrow" audience
 
@@ -209,38 +210,8 @@ def _publish(url: str, schedule: list[tuple[float, dict[str, str]]], channel: An
     client.close()
 
 
-def _pct(values: list[float], p: float) -> float:
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
-
-
 def _line(name: str, values_s: list[float]) -> str:
-    ms = [v * 1000 for v in values_s]
-    return (
-        f"{name:<34} p50 {_pct(ms, 50):7.1f}  p95 {_pct(ms, 95):7.1f}  "
-        f"p99 {_pct(ms, 99):7.1f}  max {max(ms) if ms else float('nan'):7.1f} ms"
-    )
-
-
-def _cpu_s(pid: int | None) -> float:
-    """User + system CPU seconds of this process (None) or of ``pid`` (from /proc)."""
-    if pid is None:
-        usage = resource.getrusage(resource.RUSAGE_SELF)
-        return usage.ru_utime + usage.ru_stime
-    with open(f"/proc/{pid}/stat") as stat:
-        fields = stat.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def _rss_mib() -> tuple[float, float]:
-    current = 0.0
-    with open("/proc/self/status") as status:
-        for line in status:
-            if line.startswith("VmRSS:"):
-                current = int(line.split()[1]) / 1024
-    return current, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return pct_line(name, [v * 1000 for v in values_s], 34)
 
 
 def _buyer_tags(buyers: list[str], narrow: bool) -> list[tuple[str, str]]:
@@ -262,13 +233,9 @@ async def _setup_users(
         await services.wallets.add(
             address, alias=f"{tag}_{address[:4]}", tags=[tag], kind=ListKind.FEATURED
         )
-    for i in range(users):
-        profile, _created = await services.users.register_telegram(
-            FIRST_CHAT + i, language_code="fr" if rng.random() < 0.3 else "en"
-        )
-        changes = _user_settings(rng, mints, narrow)
-        if changes:
-            await services.users.update_settings(profile.id, **changes)
+    await register_users(
+        services, FIRST_CHAT, users, rng, lambda rng: _user_settings(rng, mints, narrow)
+    )
 
 
 async def _fan_out_width(services: BotServices, signals: list[Signal]) -> list[int]:
@@ -280,61 +247,16 @@ async def _fan_out_width(services: BotServices, signals: list[Signal]) -> list[i
     return [len(await audience.recipients(s)) for s in signals]
 
 
-async def _wait_settled(
-    client: aioredis.Redis, group: str, last_id: str, timeout_s: float
-) -> bool:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        for info in await client.xinfo_groups(STREAM):
-            if (
-                info["name"] == group
-                and info["pending"] == 0
-                and info["last-delivered-id"] == last_id
-            ):
-                return True
-        await asyncio.sleep(0.1)
-    return False
-
-
-async def _warm_up(
-    client: aioredis.Redis, group: str, count: int, buyers: list[str], narrow: bool
-) -> None:
-    """Publish ``count`` signals of mints the measured run does not use, at once, and wait
-    until they are delivered: connections (database pool, Bot API), compiled statements and
-    caches are then as in a process that has been running."""
-    if count <= 0:
-        return
+def _warm_up_signals(count: int, buyers: list[str], narrow: bool) -> list[Signal]:
+    """``count`` signals of mints the measured run does not use (``warm_up`` delivers them)."""
     rng = random.Random(-1)
-    last: Any = ""
-    for _ in range(count):
-        fields = signal_to_stream_fields(_signal(rng, _address(rng), 1, buyers, narrow))
-        last = await client.xadd(STREAM, fields)  # type: ignore[arg-type]
-    if not await _wait_settled(client, group, str(last), 120.0):
-        raise RuntimeError("the warm-up signals were not delivered within 120 s")
+    return [_signal(rng, _address(rng), 1, buyers, narrow) for _ in range(count)]
 
 
 async def run(args: argparse.Namespace, idle: Intervals) -> None:
     rng = random.Random(args.seed)
-    name = f"solsignals_bench_{uuid.uuid4().hex[:10]}"
-    admin = await asyncpg.connect(SERVER_DSN)
-    await admin.execute(f'CREATE DATABASE "{name}"')
-    await admin.close()
-    db_url = f"{SERVER_DSN.rsplit('/', 1)[0]}/{name}"
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = int(sock.getsockname()[1])
-    emulator = start_emulator(port, token=TOKEN)
-    client = aioredis.from_url(REDIS_URL, decode_responses=True)
-    await client.flushdb()
-    services: BotServices | None = None
-    try:
-        await upgrade(db_url)
-        bot_settings = BotSettings(
-            _env_file=None,  # type: ignore[call-arg]
-            telegram_bot_token=SecretStr(TOKEN),
-            telegram_api_url=emulator.url,
-        )
-        services = BotServices.create(db_url, bot_settings)
+    async with bench_stack(REDIS_URL) as stack:
+        services, client = stack.services, stack.client
         mints = [_address(rng) for _ in range(150)]
         narrow = args.audience == "narrow"
         buyers = [_address(rng) for _ in range(GROUPS * 2 if narrow else 30)]
@@ -366,22 +288,10 @@ async def run(args: argparse.Namespace, idle: Intervals) -> None:
             schedule.append((cumulative / args.rate, signal_to_stream_fields(sig)))
             cumulative += width
 
-        settings = FanoutSettings(
-            _env_file=None,  # type: ignore[call-arg]
-            consumer="bench-1",
-            group="telegram-bench",
-            global_per_s=args.global_per_s,
-            per_chat_per_s=args.per_chat_per_s,
-            max_in_flight=args.max_in_flight,
-            recipients_ttl_s=3600,
-        )
-        bot = build_bot(TOKEN, emulator.url)
-        await bot.get_me()
-        reports: list[DeliveryReport] = []
-        fanout = FanOut(services, bot, client, settings, observer=reports.append)
-        task = asyncio.create_task(fanout.run())
-        await fanout.ready.wait()
-        await _warm_up(client, settings.group, args.warmup, buyers, narrow)
+        running = await start_fanout(stack, args, "bench-1", recipients_ttl_s=3600)
+        reports = running.reports
+        group = running.settings.group
+        await warm_up(client, group, _warm_up_signals(args.warmup, buyers, narrow))
         if args.warmup > 0:
             print(f"warm-up: {args.warmup} signals, {len(reports)} deliveries (not measured)")
         reports.clear()
@@ -395,7 +305,7 @@ async def run(args: argparse.Namespace, idle: Intervals) -> None:
         ours.recv()
         start_at = time.time() + 0.5
         ours.send(start_at)
-        cpu_before = _cpu_s(None), _cpu_s(emulator._process.pid)
+        cpu_before = cpu_s(), cpu_s(stack.emulator_pid)
         thread_cpu_before = time.thread_time()
         gc_pauses = _GcPauses()
         gc.callbacks.append(gc_pauses)
@@ -405,12 +315,11 @@ async def run(args: argparse.Namespace, idle: Intervals) -> None:
             profiler.enable()
         while publisher.is_alive():
             await asyncio.sleep(0.2)
-        last: Any = await client.xrevrange(STREAM, count=1)
-        settled = await _wait_settled(client, settings.group, str(last[0][0]), 120.0)
+        settled = await wait_settled(client, group, 120.0)
         finished = time.time()
         cpu = (
-            _cpu_s(None) - cpu_before[0],
-            _cpu_s(emulator._process.pid) - cpu_before[1],
+            cpu_s() - cpu_before[0],
+            cpu_s(stack.emulator_pid) - cpu_before[1],
             time.thread_time() - thread_cpu_before,
         )
         gc_pauses.enabled = False
@@ -418,21 +327,10 @@ async def run(args: argparse.Namespace, idle: Intervals) -> None:
         if profiler is not None:
             profiler.disable()
             profiler.dump_stats(args.profile)
-        rss_now, rss_peak = _rss_mib()
-        fanout.stop()
-        await task
-        await bot.session.close()
-        calls = await emulator.requests()
+        rss_now, rss_peak = rss_mib()
+        await running.stop()
+        calls = await stack.emulator.requests()
         dead = await client.xlen("telegram.dead")
-    finally:
-        if services is not None:
-            await services.aclose()
-        await client.flushdb()
-        await client.aclose()
-        await emulator.aclose()
-        admin = await asyncpg.connect(SERVER_DSN)
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await admin.close()
 
     _print(
         args,
@@ -493,24 +391,11 @@ def _print(
     own_cpu = [r.own_s - r.slot_wait_s for r in ok if r.own_s is not None]
     answered = [r.done_s - r.published_s for r in ok]
 
-    # The emulator's receipt of each request, matched per chat in order (one in flight a chat).
-    sent_calls: dict[int, list[float]] = defaultdict(list)
-    for call in calls:
-        if call["at_ms"] / 1000 < start_at - 0.25:  # the warm-up's
-            continue
-        if call["method"] in ("sendMessage", "sendPhoto", "editMessageText", "editMessageCaption"):
-            sent_calls[int(call["params"]["chat_id"])].append(call["at_ms"] / 1000)
-    ours: dict[int, list[DeliveryReport]] = defaultdict(list)
-    for r in sorted(ok, key=lambda r: r.request_s or 0):
-        ours[r.chat_id].append(r)
-    received: list[float] = []
-    matched = True
-    for chat, mine in ours.items():
-        theirs = sorted(sent_calls.get(chat, []))
-        if len(theirs) != len(mine):
-            matched = False
-            continue
-        received += [t - r.published_s - r.waited_s for t, r in zip(theirs, mine, strict=True)]
+    # The emulator's receipt of each request, matched per chat in order (one in flight a chat;
+    # the warm-up's calls, before start_at, left out).
+    pairs, unmatched = matched_requests(ok, calls, start_at)
+    received = [t - r.published_s - r.waited_s for t, r in pairs]
+    matched = unmatched == 0
 
     window = max(1e-9, finished - start_at)
     busy = widths
@@ -570,14 +455,14 @@ def _print(
             print(
                 f"  {entry_id:>17} {len(mine):4d}"
                 f" {(mine[0].planned_s - mine[0].published_s) * 1000:7.1f}"
-                f" {owns[0] * 1000:7.1f} {_pct([o * 1000 for o in owns], 50):7.1f}"
+                f" {owns[0] * 1000:7.1f} {pct([o * 1000 for o in owns], 50):7.1f}"
                 f" {owns[-1] * 1000:7.1f}"
             )
     if args.summary:
         print(
             "SUMMARY "
             + " ".join(
-                f"{name}_p{p}={_pct([v * 1000 for v in values], p):.1f}"
+                f"{name}_p{p}={pct([v * 1000 for v in values], p):.1f}"
                 for name, values in (
                     ("own", loop_busy),
                     ("wall", own),
@@ -615,9 +500,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=20.0, help="publishing time (s)")
     parser.add_argument("--rate", type=float, default=200.0, help="deliveries per second")
     parser.add_argument("--users", type=int, default=1000)
-    parser.add_argument("--max-in-flight", type=int, default=32)
-    parser.add_argument("--global-per-s", type=float, default=100_000.0)
-    parser.add_argument("--per-chat-per-s", type=float, default=1_000.0)
+    add_pacing_arguments(parser)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument(
         "--audience",

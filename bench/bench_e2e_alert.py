@@ -64,22 +64,28 @@ import asyncio
 import multiprocessing
 import os
 import random
-import socket
 import statistics
 import sys
 import time
-import uuid
 from collections import defaultdict
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import asyncpg
-import redis.asyncio as aioredis
-from pydantic import SecretStr
-
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.fanout_harness import (
+    add_pacing_arguments,
+    bench_stack,
+    cpu_s,
+    matched_requests,
+    pct_line,
+    register_users,
+    rss_mib,
+    start_fanout,
+    wait_settled,
+    warm_up,
+)
 from core.config import Settings
 from core.ingest.service import IngestService
 from core.log import configure_logging
@@ -87,29 +93,25 @@ from core.programs import PROGRAM_IDS
 from core.replay.market import SimulatedMarket
 from core.replay.oracle import sol_usd_account_source
 from core.replay.server import ReplayServer
-from core.signals.codec import STREAM, signal_to_stream_fields
+from core.signals.codec import STREAM
 from core.signals.signal import Signal, SignalReason
-from core.storage.migrate import upgrade
 from core.storage.models import ListKind
 from core.wallets.csv_json import WalletRow
 from core.wallets.registry import WalletRegistry
 
-# The bot side (aiogram, the fan-out, the emulator client) is imported in ``run`` only: the
-# child processes start by importing this module, and those imports would add ~140 MiB to their
-# RSS, which neither ``solsignals run`` nor a provider carries.
+# The bot side (aiogram, the fan-out, the emulator client) is imported only where it is used
+# (here and in fanout_harness): the child processes start by importing this module, and those
+# imports would add ~140 MiB to their RSS, which neither ``solsignals run`` nor a provider carries.
 if TYPE_CHECKING:
     from bots.telegram.fanout import DeliveryReport
     from bots.telegram.services import BotServices
 
-SERVER_DSN = os.environ.get("SOLSIGNALS_BENCH_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 REDIS_URL = os.environ.get("SOLSIGNALS_BENCH_REDIS", "redis://127.0.0.1:6379/12")
-TOKEN = "123456:BENCH-TOKEN"
 FIRST_CHAT = 80_000_000
 START_SLOT = 310_000_000
 PREEXISTING_POOLS = 5  # as the demo
 SOL_USD = 142.5  # what the simulated Pyth SOL/USD account publishes (as the demo)
 LEDGER_TXS = 200_000
-CARD_METHODS = ("sendMessage", "sendPhoto", "editMessageText", "editMessageCaption")
 SIGNAL_KIND = "signal"  # bots.telegram.fanout.delivery.AlertKind.SIGNAL (a str enum)
 DEAD_OUTCOME = "dead"  # bots.telegram.fanout.delivery.Outcome.DEAD
 Key = tuple[str, int]  # (mint, sequence): one signal
@@ -240,14 +242,7 @@ async def _setup(db_url: str, services: BotServices, users: int, seed: int) -> i
     ]
     async with WalletRegistry(db_url) as registry:
         await registry.store(rows, kind=ListKind.FEATURED)
-    rng = random.Random(seed)
-    for i in range(users):
-        profile, _created = await services.users.register_telegram(
-            FIRST_CHAT + i, language_code="fr" if rng.random() < 0.3 else "en"
-        )
-        changes = _user_settings(rng)
-        if changes:
-            await services.users.update_settings(profile.id, **changes)
+    await register_users(services, FIRST_CHAT, users, random.Random(seed), _user_settings)
     return len(rows)
 
 
@@ -269,23 +264,6 @@ def _warm_up_signal(mint: str) -> Signal:
     )
 
 
-async def _wait_settled(client: aioredis.Redis, group: str, timeout_s: float) -> bool:
-    """True once the fan-out has read and acknowledged every entry of ``signals.out``."""
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        last = await client.xrevrange(STREAM, count=1)
-        last_id = last[0][0] if last else "0-0"
-        for info in await client.xinfo_groups(STREAM):
-            if (
-                info["name"] == group
-                and info["pending"] == 0
-                and info["last-delivered-id"] == last_id
-            ):
-                return True
-        await asyncio.sleep(0.1)
-    return False
-
-
 async def _drain(ingest: Connection, published: int, timeout_s: float) -> int:
     """Wait until ingestion stops receiving (the paused replay's last frames arrived)."""
     deadline = time.monotonic() + timeout_s
@@ -305,37 +283,8 @@ async def _drain(ingest: Connection, published: int, timeout_s: float) -> int:
 # ---- measurements ----------------------------------------------------------------------------
 
 
-def _cpu_s(pid: int) -> float:
-    """User + system CPU seconds of ``pid`` (from /proc)."""
-    with open(f"/proc/{pid}/stat") as stat:
-        fields = stat.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def _rss_mib(pid: int) -> tuple[float, float]:
-    """(current, peak) resident set of ``pid`` in MiB."""
-    out = {"VmRSS:": 0.0, "VmHWM:": 0.0}
-    with open(f"/proc/{pid}/status") as status:
-        for line in status:
-            key = line.split(maxsplit=1)[0] if line.strip() else ""
-            if key in out:
-                out[key] = int(line.split()[1]) / 1024
-    return out["VmRSS:"], out["VmHWM:"]
-
-
-def _pct(values: list[float], p: float) -> float:
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
-
-
 def _line(name: str, values_ms: list[float]) -> str:
-    return (
-        f"{name:<44} n {len(values_ms):4d}  p50 {_pct(values_ms, 50):7.1f}  "
-        f"p95 {_pct(values_ms, 95):7.1f}  p99 {_pct(values_ms, 99):7.1f}  "
-        f"max {max(values_ms, default=float('nan')):7.1f} ms"
-    )
+    return pct_line(name, values_ms, 44, count=True)
 
 
 def _receipts(
@@ -343,24 +292,11 @@ def _receipts(
 ) -> tuple[dict[str, list[float]], int]:
     """Per signal entry id, when the emulator received each of its requests (unix s); and the
     number of chats whose requests could not be matched to deliveries."""
-    by_chat: dict[int, list[float]] = defaultdict(list)
-    for call in calls:
-        if call["method"] in CARD_METHODS and call["at_ms"] / 1000 >= since_s - 0.25:
-            by_chat[int(call["params"]["chat_id"])].append(call["at_ms"] / 1000)
-    ours: dict[int, list[DeliveryReport]] = defaultdict(list)
-    for r in sorted(reports, key=lambda r: r.request_s or 0.0):
-        if r.request_s is not None:
-            ours[r.chat_id].append(r)
+    pairs, unmatched = matched_requests(reports, calls, since_s)
     out: dict[str, list[float]] = defaultdict(list)
-    unmatched = 0
-    for chat, mine in ours.items():
-        theirs = sorted(by_chat.get(chat, []))
-        if len(theirs) != len(mine):
-            unmatched += 1
-            continue
-        for at_s, report in zip(theirs, mine, strict=True):
-            if report.kind == SIGNAL_KIND:
-                out[report.entry_id].append(at_s)
+    for at_s, report in pairs:
+        if report.kind == SIGNAL_KIND:
+            out[report.entry_id].append(at_s)
     return out, unmatched
 
 
@@ -368,116 +304,77 @@ def _receipts(
 
 
 async def run(args: argparse.Namespace) -> None:
-    from bots.telegram.app import build_bot
-    from bots.telegram.config import BotSettings
-    from bots.telegram.fanout import FanOut, FanoutSettings
-    from bots.telegram.services import BotServices
-    from tests.telegram_emulator import start_emulator
-
-    name = f"solsignals_bench_{uuid.uuid4().hex[:10]}"
-    admin = await asyncpg.connect(SERVER_DSN)
-    await admin.execute(f'CREATE DATABASE "{name}"')
-    await admin.close()
-    db_url = f"{SERVER_DSN.rsplit('/', 1)[0]}/{name}"
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = int(sock.getsockname()[1])
-    emulator = start_emulator(port, token=TOKEN)
-    client = aioredis.from_url(REDIS_URL, decode_responses=True)
-    await client.flushdb()
     context = multiprocessing.get_context("spawn")
     replay_conn, replay_end = context.Pipe()
     ingest_conn, ingest_end = context.Pipe()
     children: list[Any] = []
-    services: BotServices | None = None
-    try:
-        await upgrade(db_url)
-        bot_settings = BotSettings(
-            _env_file=None,  # type: ignore[call-arg]
-            telegram_bot_token=SecretStr(TOKEN),
-            telegram_api_url=emulator.url,
-        )
-        services = BotServices.create(db_url, bot_settings)
-        started = time.perf_counter()
-        smart = await _setup(db_url, services, args.users, args.seed)
-        print(
-            f"set-up: {args.users} users, {smart} featured smart wallets in "
-            f"{time.perf_counter() - started:.1f} s"
-        )
-        settings = FanoutSettings(
-            _env_file=None,  # type: ignore[call-arg]
-            consumer="bench-e2e",
-            group="telegram-bench",
-            global_per_s=args.global_per_s,
-            per_chat_per_s=args.per_chat_per_s,
-            max_in_flight=args.max_in_flight,
-        )
-        bot = build_bot(TOKEN, emulator.url)
-        await bot.get_me()
-        reports: list[DeliveryReport] = []
-        fanout = FanOut(services, bot, client, settings, observer=reports.append)
-        fanout_task = asyncio.create_task(fanout.run())
-        await fanout.ready.wait()
-        rng = random.Random(-1)
-        for i in range(args.warmup):
-            mint = f"WarmUp{i:02d}" + "".join(rng.choices("123456789ABCDEFGH", k=32))
-            await client.xadd(STREAM, signal_to_stream_fields(_warm_up_signal(mint)))  # type: ignore[arg-type]
-        if not await _wait_settled(client, settings.group, 120.0):
-            raise RuntimeError("the warm-up signals were not delivered within 120 s")
-        print(f"warm-up: {args.warmup} signals, {len(reports)} deliveries (not measured)")
-        reports.clear()
+    async with bench_stack(REDIS_URL) as stack:
+        try:
+            client = stack.client
+            started = time.perf_counter()
+            smart = await _setup(stack.db_url, stack.services, args.users, args.seed)
+            print(
+                f"set-up: {args.users} users, {smart} featured smart wallets in "
+                f"{time.perf_counter() - started:.1f} s"
+            )
+            running = await start_fanout(stack, args, "bench-e2e")
+            reports = running.reports
+            group = running.settings.group
+            rng = random.Random(-1)
+            await warm_up(
+                client,
+                group,
+                [
+                    _warm_up_signal(
+                        f"WarmUp{i:02d}" + "".join(rng.choices("123456789ABCDEFGH", k=32))
+                    )
+                    for i in range(args.warmup)
+                ],
+            )
+            print(f"warm-up: {args.warmup} signals, {len(reports)} deliveries (not measured)")
+            reports.clear()
 
-        replay = context.Process(target=_replay_child, args=(args.seed, args.rate, replay_end))
-        await asyncio.to_thread(replay.start)
-        children.append(replay)
-        replay_port = int(await _command(replay_conn))
-        ingest = context.Process(
-            target=_ingest_child, args=(db_url, REDIS_URL, replay_port, ingest_end)
-        )
-        await asyncio.to_thread(ingest.start)
-        children.append(ingest)
-        if await _command(ingest_conn) != "subscribed":
-            raise RuntimeError("ingestion did not subscribe")
+            replay = context.Process(target=_replay_child, args=(args.seed, args.rate, replay_end))
+            await asyncio.to_thread(replay.start)
+            children.append(replay)
+            replay_port = int(await _command(replay_conn))
+            ingest = context.Process(
+                target=_ingest_child, args=(stack.db_url, REDIS_URL, replay_port, ingest_end)
+            )
+            await asyncio.to_thread(ingest.start)
+            children.append(ingest)
+            if await _command(ingest_conn) != "subscribed":
+                raise RuntimeError("ingestion did not subscribe")
 
-        pids = {
-            "replay server": replay.pid,
-            "ingest + scoring": ingest.pid,
-            "fan-out + bot": os.getpid(),
-            "Bot API emulator": emulator._process.pid,
-        }
-        cpu_before = {k: _cpu_s(pid) for k, pid in pids.items() if pid is not None}
-        start_at = time.time()
-        replay_conn.send("go")
-        await asyncio.sleep(args.seconds)
-        replay_conn.send("pause")
-        published = int(await _command(replay_conn))
-        received = await _drain(ingest_conn, published, 30.0)
-        settled = await _wait_settled(client, settings.group, 120.0)
-        finished = time.time()
-        cpu = {k: _cpu_s(pid) - cpu_before[k] for k, pid in pids.items() if pid is not None}
-        rss = {k: _rss_mib(pid) for k, pid in pids.items() if pid is not None}
-        ingest_conn.send("stop")
-        triggers, summary = await _command(ingest_conn)
-        replay_conn.send("stop")
-        sent_at: dict[str, float] = await _command(replay_conn)
-        fanout.stop()
-        await fanout_task
-        await bot.session.close()
-        calls = await emulator.requests()
-        entries: Any = await client.xrange(STREAM, min=f"{int(start_at * 1000) - 1}")
-    finally:
-        for child in children:
-            await asyncio.to_thread(child.join, 30)
-            if child.is_alive():
-                child.terminate()
-        if services is not None:
-            await services.aclose()
-        await client.flushdb()
-        await client.aclose()
-        await emulator.aclose()
-        admin = await asyncpg.connect(SERVER_DSN)
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await admin.close()
+            pids = {
+                "replay server": replay.pid,
+                "ingest + scoring": ingest.pid,
+                "fan-out + bot": os.getpid(),
+                "Bot API emulator": stack.emulator_pid,
+            }
+            cpu_before = {k: cpu_s(pid) for k, pid in pids.items() if pid is not None}
+            start_at = time.time()
+            replay_conn.send("go")
+            await asyncio.sleep(args.seconds)
+            replay_conn.send("pause")
+            published = int(await _command(replay_conn))
+            received = await _drain(ingest_conn, published, 30.0)
+            settled = await wait_settled(client, group, 120.0)
+            finished = time.time()
+            cpu = {k: cpu_s(pid) - cpu_before[k] for k, pid in pids.items() if pid is not None}
+            rss = {k: rss_mib(pid) for k, pid in pids.items() if pid is not None}
+            ingest_conn.send("stop")
+            triggers, summary = await _command(ingest_conn)
+            replay_conn.send("stop")
+            sent_at: dict[str, float] = await _command(replay_conn)
+            await running.stop()
+            calls = await stack.emulator.requests()
+            entries: Any = await client.xrange(STREAM, min=f"{int(start_at * 1000) - 1}")
+        finally:
+            for child in children:
+                await asyncio.to_thread(child.join, 30)
+                if child.is_alive():
+                    child.terminate()
 
     print()
     print(
@@ -580,9 +477,7 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=1000.0, help="transactions per second")
     parser.add_argument("--users", type=int, default=100, help="registered users")
     parser.add_argument("--seed", type=int, default=7, help="market seed")
-    parser.add_argument("--max-in-flight", type=int, default=32)
-    parser.add_argument("--global-per-s", type=float, default=100_000.0)
-    parser.add_argument("--per-chat-per-s", type=float, default=1_000.0)
+    add_pacing_arguments(parser)
     parser.add_argument("--warmup", type=int, default=3, help="synthetic signals first")
     parser.add_argument("--per-signal", action="store_true", help="print each signal's legs")
     args = parser.parse_args()

@@ -223,7 +223,7 @@ def start_emulator(port: int, token: str) -> TelegramEmulator:
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
     )
-    assert process.stdout is not None
+    assert process.stdout is not None and process.stderr is not None
     line = process.stdout.readline().decode()
     if not line.startswith("READY"):
         process.kill()
