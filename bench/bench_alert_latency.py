@@ -197,7 +197,9 @@ def _signal(
 
 def _publish(url: str, schedule: list[tuple[float, dict[str, str]]], channel: Any) -> None:
     """Runs in its own process: says it is ready, receives the start time, then XADDs each
-    entry at its time (offset from the start)."""
+    entry at its time (offset from the start), says so, and exits only when told: a process
+    exiting tears its interpreter down (tens of ms of CPU on a 2-core machine), which must not
+    land in the middle of the last signal's deliveries."""
     client = redis.Redis.from_url(url)
     client.ping()
     channel.send("ready")
@@ -208,6 +210,8 @@ def _publish(url: str, schedule: list[tuple[float, dict[str, str]]], channel: An
             time.sleep(delay)
         client.xadd(STREAM, fields)  # type: ignore[arg-type]
     client.close()
+    channel.send("published")
+    channel.recv()  # "exit", once the run is measured
 
 
 def _line(name: str, values_s: list[float]) -> str:
@@ -313,7 +317,7 @@ async def run(args: argparse.Namespace, idle: Intervals) -> None:
         profiler = cProfile.Profile() if args.profile else None
         if profiler is not None:
             profiler.enable()
-        while publisher.is_alive():
+        while not ours.poll() and publisher.is_alive():
             await asyncio.sleep(0.2)
         settled = await wait_settled(client, group, 120.0)
         finished = time.time()
@@ -328,6 +332,9 @@ async def run(args: argparse.Namespace, idle: Intervals) -> None:
             profiler.disable()
             profiler.dump_stats(args.profile)
         rss_now, rss_peak = rss_mib()
+        if publisher.is_alive():
+            ours.send("exit")
+        await asyncio.to_thread(publisher.join, 10)
         await running.stop()
         calls = await stack.emulator.requests()
         dead = await client.xlen("telegram.dead")
