@@ -74,3 +74,27 @@ async def test_aiogram_bot_answers_a_user_through_the_emulator(
         await dp.stop_polling()
         await polling
         await bot.session.close()
+
+
+async def test_an_edit_keeps_its_buttons_only_if_it_sends_them_as_telegram_does(
+    telegram_emulator: TelegramEmulator,
+) -> None:
+    bot = _bot(telegram_emulator)
+    user = User()
+    kb = InlineKeyboardBuilder()
+    kb.button(text="Ping", callback_data="ping")
+    try:
+        sent = await bot.send_message(user.id, "card", reply_markup=kb.as_markup())
+        (first,) = await telegram_emulator.bot_messages(user)
+        await bot.edit_message_text(
+            "card v2", chat_id=user.id, message_id=sent.message_id, reply_markup=kb.as_markup()
+        )
+        (kept,) = await telegram_emulator.bot_messages(user)
+        await bot.edit_message_text("card v3", chat_id=user.id, message_id=sent.message_id)
+        (dropped,) = await telegram_emulator.bot_messages(user)
+    finally:
+        await bot.session.close()
+
+    assert first["reply_markup"]["inline_keyboard"][0][0]["text"] == "Ping"
+    assert kept["text"] == "card v2" and kept["reply_markup"]["inline_keyboard"]
+    assert dropped["text"] == "card v3" and "reply_markup" not in dropped

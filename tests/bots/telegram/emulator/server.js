@@ -10,6 +10,8 @@
 //   another error code / description (e.g. 502 Bad Gateway) when the test gives one;
 // - /failChat makes the next N calls for one chat_id (any method, or one) answer an error code and
 //   description (e.g. 403 "Forbidden: bot was blocked by the user");
+// - editMessageText / editMessageCaption without reply_markup remove the inline keyboard, as
+//   Telegram does (the package kept it);
 // - each recorded call carries at_ms, the time it arrived (Date.now()), for pacing assertions;
 // - /reset forgets everything (messages, files, recorded calls, failures, id counters): one
 //   emulator process serves a whole test run, each test starting from a fresh state.
@@ -113,6 +115,9 @@ function extras(app, server) {
     const changes = { ...body };
     if (kind === 'caption') changes.text = body.caption;
     update.message = { ...update.message, ...changes, edited: true };
+    // Telegram: editing the text or caption without reply_markup removes the inline keyboard
+    // (an edit that means to keep its buttons must send them again).
+    if (kind !== 'markup' && body.reply_markup === undefined) delete update.message.reply_markup;
     update.isRead = false;
     ok(res, asMessage(update));
   };
