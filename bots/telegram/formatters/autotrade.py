@@ -186,10 +186,10 @@ def usage(lang: str) -> str:
 
 
 def bad_key(key: str, value: str, expected: str, lang: str) -> str:
-    """``buy=lots``: what the key takes."""
+    """``buy=lots``: what the key takes (``expected`` is plain text, escaped here)."""
     _ = translator(lang)
     return _('{key}: "{value}" is not accepted; expected {expected}.').format(
-        key=esc(clip(key, 20)), value=esc(clip(value, 40)), expected=expected
+        key=esc(clip(key, 20)), value=esc(clip(value, 40)), expected=esc(expected)
     )
 
 

@@ -365,9 +365,11 @@ def trading_setup(status: TradingStatus, lang: str, *, imported: bool = False) -
 
 def trading_enabled(wallet: UserWallet, lang: str) -> str:
     _ = translator(lang)
-    return _(
-        "✅ Trading is on for {address}. Buy from a signal card or with /buy <mint> <SOL>; "
-        "fund the wallet first (/wallet). /trading off stops it."
+    return esc(
+        _(
+            "✅ Trading is on for {address}. Buy from a signal card or with /buy <mint> <SOL>; "
+            "fund the wallet first (/wallet). /trading off stops it."
+        )
     ).format(address=code_address(wallet.address))
 
 
@@ -463,7 +465,7 @@ def export_refused(phrase: str, lang: str) -> str:
 def positions_list(values: Sequence[PositionValue], lang: str) -> str:
     _ = translator(lang)
     if not values:
-        return _("No open positions. Buy from a signal card or with /buy <mint> <SOL>.")
+        return esc(_("No open positions. Buy from a signal card or with /buy <mint> <SOL>."))
     lines = [
         "<b>"
         + esc(_.ngettext("{n} open position", "{n} open positions", len(values))).format(
