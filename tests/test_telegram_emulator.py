@@ -5,9 +5,11 @@ from __future__ import annotations
 import asyncio
 
 from aiogram import Bot, Dispatcher, F
+from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
-from aiogram.exceptions import TelegramRetryAfter
+from aiogram.enums import ParseMode
+from aiogram.exceptions import TelegramBadRequest, TelegramRetryAfter
 from aiogram.filters import CommandStart
 from aiogram.types import BufferedInputFile, CallbackQuery, Message
 from aiogram.utils.keyboard import InlineKeyboardBuilder
@@ -98,3 +100,39 @@ async def test_an_edit_keeps_its_buttons_only_if_it_sends_them_as_telegram_does(
     assert first["reply_markup"]["inline_keyboard"][0][0]["text"] == "Ping"
     assert kept["text"] == "card v2" and kept["reply_markup"]["inline_keyboard"]
     assert dropped["text"] == "card v3" and "reply_markup" not in dropped
+
+
+async def test_what_telegram_refuses_is_refused(telegram_emulator: TelegramEmulator) -> None:
+    """HTML that does not parse, texts over Telegram's limits, callback_data over 64 bytes: the
+    emulator answers 400 as Telegram does, so a formatter that forgets to escape fails a test."""
+    bot = Bot(
+        telegram_emulator.token,
+        session=AiohttpSession(api=TelegramAPIServer.from_base(telegram_emulator.url)),
+        default=DefaultBotProperties(parse_mode=ParseMode.HTML),
+    )
+    user = User()
+    refused = {
+        "/buy <mint> <SOL>": 'Unsupported start tag "mint"',
+        "a < b": 'Unexpected "<"',
+        "<b>bold": "Can't find end tag",
+        "x" * 4097: "message is too long",
+    }
+    try:
+        for text, description in refused.items():
+            try:
+                await bot.send_message(user.id, text)
+                raise AssertionError(f"accepted: {text[:40]!r}")
+            except TelegramBadRequest as exc:
+                assert description in exc.message
+        kb = InlineKeyboardBuilder()
+        kb.button(text="x", callback_data="d" * 65)
+        try:
+            await bot.send_message(user.id, "ok", reply_markup=kb.as_markup())
+            raise AssertionError("accepted callback_data of 65 bytes")
+        except TelegramBadRequest as exc:
+            assert "BUTTON_DATA_INVALID" in exc.message
+        # what is fine stays fine: escaped text, supported tags, 4096 characters shown
+        await bot.send_message(user.id, "/buy &lt;mint&gt; <b>bold</b> <code>x</code>")
+        await bot.send_message(user.id, "<b>" + "x" * 4096 + "</b>")
+    finally:
+        await bot.session.close()

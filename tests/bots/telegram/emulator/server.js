@@ -52,6 +52,69 @@ function parseJsonFields(body) {
   return body;
 }
 
+// What Telegram refuses and the package accepts: HTML that does not parse (a tag Telegram does
+// not support, an unescaped "<", unbalanced tags), text over 4096 or a caption over 1024
+// characters after entity parsing, an empty text, callback_data outside 1-64 bytes.
+const HTML_TAGS = new Set(['b', 'strong', 'i', 'em', 'u', 'ins', 's', 'strike', 'del', 'span',
+  'tg-spoiler', 'a', 'code', 'pre', 'blockquote', 'tg-emoji']);
+const TAG = /^<(\/?)([a-zA-Z][a-zA-Z0-9-]*)(\s[^<>]*)?>/;
+
+function htmlProblem(text) {
+  const open = [];
+  let at = text.indexOf('<');
+  while (at >= 0) {
+    const match = TAG.exec(text.slice(at));
+    const offset = Buffer.byteLength(text.slice(0, at));
+    if (!match) return `Unexpected "<" at byte offset ${offset}`;
+    const [whole, closing, name] = match;
+    const tag = name.toLowerCase();
+    if (!HTML_TAGS.has(tag)) return `Unsupported start tag "${tag}" at byte offset ${offset}`;
+    if (closing) {
+      if (open.pop() !== tag) return `Unexpected end tag at byte offset ${offset}`;
+    } else {
+      open.push(tag);
+    }
+    at = text.indexOf('<', at + whole.length);
+  }
+  return open.length ? `Can't find end tag corresponding to start tag "${open.pop()}"` : null;
+}
+
+function shownLength(text, html) {
+  if (!html) return [...text].length;
+  const plain = text.replace(/<[^<>]*>/g, '')
+    .replace(/&(lt|gt|amp|quot|#\d+|#x[0-9a-fA-F]+);/g, 'x');
+  return [...plain].length;
+}
+
+function messageProblem(method, body) {
+  const html = String(body.parse_mode || '').toUpperCase() === 'HTML';
+  const isText = method === 'sendMessage' || method === 'editMessageText';
+  const isCaption = ['sendPhoto', 'sendDocument', 'editMessageCaption'].includes(method);
+  const value = isText ? body.text : isCaption ? body.caption : undefined;
+  if (typeof value === 'string') {
+    if (html) {
+      const problem = htmlProblem(value);
+      if (problem) return `Bad Request: can't parse entities: ${problem}`;
+    }
+    const length = shownLength(value, html);
+    if (isText && length === 0) return 'Bad Request: message text is empty';
+    if (isText && length > 4096) return 'Bad Request: message is too long';
+    if (isCaption && length > 1024) return 'Bad Request: message caption is too long';
+  }
+  let markup = body.reply_markup;
+  if (typeof markup === 'string') {
+    try { markup = JSON.parse(markup); } catch (_e) { return 'Bad Request: can\'t parse reply keyboard markup JSON object'; }
+  }
+  for (const row of (markup && markup.inline_keyboard) || []) {
+    for (const button of row) {
+      if (button.callback_data === undefined) continue;
+      const size = Buffer.byteLength(String(button.callback_data));
+      if (size < 1 || size > 64) return 'Bad Request: BUTTON_DATA_INVALID';
+    }
+  }
+  return null;
+}
+
 function extras(app, server) {
   // Record each bot call, and inject 429s (or other errors) when a test asked for them.
   const failWith = (res, code, description, retryAfter) => {
@@ -87,6 +150,12 @@ function extras(app, server) {
     if (forChat) {
       record();
       failWith(res, forChat.errorCode, forChat.description, 1);
+      return;
+    }
+    const refused = messageProblem(method, req.body || {});
+    if (refused) {
+      record();
+      failWith(res, 400, refused, 0);
       return;
     }
     res.on('finish', record);
@@ -142,6 +211,11 @@ function extras(app, server) {
     const forChat = chatFailure(req.path.split('/').pop(), body.chat_id);
     if (forChat) {
       failWith(res, forChat.errorCode, forChat.description, 1);
+      return;
+    }
+    const refused = messageProblem(req.path.split('/').pop(), body);
+    if (refused) {
+      failWith(res, 400, refused, 0);
       return;
     }
     // aiogram names the file part freely and refers to it as attach://<name>
