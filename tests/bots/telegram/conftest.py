@@ -7,7 +7,8 @@ import asyncio
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from aiogram import Bot, Dispatcher
@@ -16,6 +17,9 @@ from bots.telegram.app import build_bot, build_dispatcher
 from bots.telegram.config import BotSettings
 from bots.telegram.services import BotServices
 from tests.telegram_emulator import TelegramEmulator, User
+
+if TYPE_CHECKING:
+    from tests.bots.telegram.trade_harness import TradeBot
 
 ANA = User()  # the default user of every harness call
 
@@ -98,3 +102,14 @@ async def harness(
         await polling
         await bot.session.close()
         await services.aclose()
+
+
+@pytest.fixture
+async def desk(
+    telegram_emulator: TelegramEmulator, bot_db_url: str, tmp_path: Path
+) -> AsyncIterator[TradeBot]:
+    """A trading-enabled bot (trade_harness): local chain, Jupiter, keystore, polling bot."""
+    from tests.bots.telegram.trade_harness import trade_bot  # it imports this module
+
+    async with trade_bot(telegram_emulator, bot_db_url, tmp_path) as bot:
+        yield bot

@@ -5,9 +5,6 @@ nothing is stored."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from pathlib import Path
-
 import pytest
 import sqlalchemy as sa
 
@@ -16,18 +13,9 @@ from core.trading.autotrade_store import RULES, AutoTradeStore
 from core.trading.orders import OrderTemplate, TakeProfit
 from core.trading.template_text import presets
 from tests.bots.telegram.conftest import buttons
-from tests.bots.telegram.trade_harness import SOL, TradeBot, trade_bot
-from tests.telegram_emulator import TelegramEmulator
+from tests.bots.telegram.trade_harness import SOL, TradeBot
 
 LIMITS = "Limits always apply: every auto-buy is checked against your per-trade and daily SOL"
-
-
-@pytest.fixture
-async def desk(
-    telegram_emulator: TelegramEmulator, bot_db_url: str, tmp_path: Path
-) -> AsyncIterator[TradeBot]:
-    async with trade_bot(telegram_emulator, bot_db_url, tmp_path) as bot:
-        yield bot
 
 
 async def rules(desk: TradeBot) -> list[AutoTradeRule]:

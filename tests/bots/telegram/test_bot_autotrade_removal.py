@@ -7,11 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
-
-import pytest
 
 from core.bus.streams import StreamPublisher
 from core.trading.autotrade import STREAM as AUTOTRADE_STREAM
@@ -21,22 +17,14 @@ from core.trading.autotrade_store import AutoTradeStore
 from tests.bots.telegram import test_fanout
 from tests.bots.telegram.conftest import ANA, buttons
 from tests.bots.telegram.test_fanout import FanoutEnv
-from tests.bots.telegram.trade_harness import TradeBot, trade_bot
+from tests.bots.telegram.trade_harness import TradeBot
 from tests.core.trading.test_autotrade import signal as rule_signal
-from tests.telegram_emulator import TelegramEmulator, User
+from tests.telegram_emulator import User
 
 env = test_fanout.env
 fanout_redis = test_fanout.fanout_redis
 BOB = User(id=1002, first_name="Bob", username="bob_trades")
 FAST = "/autotrade add fast strength>=1.8 smart>=3 buy=0.5"
-
-
-@pytest.fixture
-async def desk(
-    telegram_emulator: TelegramEmulator, bot_db_url: str, tmp_path: Path
-) -> AsyncIterator[TradeBot]:
-    async with trade_bot(telegram_emulator, bot_db_url, tmp_path) as bot:
-        yield bot
 
 
 def store_of(desk: TradeBot) -> AutoTradeStore:

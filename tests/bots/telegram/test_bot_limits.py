@@ -5,15 +5,9 @@ nothing is sent."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from pathlib import Path
-
-import pytest
-
 from core.trading.own_limits import OwnLimits
 from tests.bots.telegram.test_bot_trade import finished
-from tests.bots.telegram.trade_harness import SOL, WALLET_SOL, TradeBot, trade_bot
-from tests.telegram_emulator import TelegramEmulator
+from tests.bots.telegram.trade_harness import SOL, WALLET_SOL, TradeBot
 
 OPERATOR_VIEW = [
     "<b>Your trading limits</b>",
@@ -23,14 +17,6 @@ OPERATOR_VIEW = [
     "Yours can only be lower than the operator's. Change: /limits trade 0.2 · /limits daily 1"
     " · /limits slippage 150 · /limits reset",
 ]
-
-
-@pytest.fixture
-async def desk(
-    telegram_emulator: TelegramEmulator, bot_db_url: str, tmp_path: Path
-) -> AsyncIterator[TradeBot]:
-    async with trade_bot(telegram_emulator, bot_db_url, tmp_path) as bot:
-        yield bot
 
 
 async def own(desk: TradeBot) -> OwnLimits:

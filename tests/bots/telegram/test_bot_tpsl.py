@@ -5,10 +5,6 @@ where nothing changes until the user picks the position."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from pathlib import Path
-
-import pytest
 from solders.keypair import Keypair
 
 from core.trading.order_rows import OrderView
@@ -17,18 +13,9 @@ from core.trading.orders import BPS, AmountBasis, LegKind, OrderState, Price
 from core.trading.positions import PositionView
 from tests.bots.telegram.conftest import buttons
 from tests.bots.telegram.test_bot_trade import finished
-from tests.bots.telegram.trade_harness import WALLET_SOL, TradeBot, trade_bot
-from tests.telegram_emulator import TelegramEmulator
+from tests.bots.telegram.trade_harness import WALLET_SOL, TradeBot
 
 OTHER_MINT = "So11111111111111111111111111111111111111112"
-
-
-@pytest.fixture
-async def desk(
-    telegram_emulator: TelegramEmulator, bot_db_url: str, tmp_path: Path
-) -> AsyncIterator[TradeBot]:
-    async with trade_bot(telegram_emulator, bot_db_url, tmp_path) as bot:
-        yield bot
 
 
 async def open_position(desk: TradeBot) -> PositionView:

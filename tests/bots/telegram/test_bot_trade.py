@@ -6,11 +6,8 @@ from __future__ import annotations
 import asyncio
 import html
 import re
-from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
-import pytest
 from solders.keypair import Keypair
 
 from bots.telegram.formatters.trade import trading_off
@@ -26,22 +23,12 @@ from tests.bots.telegram.trade_harness import (
     SOL,
     WALLET_SOL,
     TradeBot,
-    trade_bot,
 )
-from tests.telegram_emulator import TelegramEmulator
 
 CONFIRMED = re.compile(
     r"✅ confirmed in \d+\.\d s · got (?P<got>\S+) PEPE2 · "
     r'<a href="https://solscan\.io/tx/(?P<sig>\w+)">Solscan</a>$'
 )
-
-
-@pytest.fixture
-async def desk(
-    telegram_emulator: TelegramEmulator, bot_db_url: str, tmp_path: Path
-) -> AsyncIterator[TradeBot]:
-    async with trade_bot(telegram_emulator, bot_db_url, tmp_path) as bot:
-        yield bot
 
 
 async def calls(desk: TradeBot, method: str, count: int) -> list[dict[str, Any]]:
