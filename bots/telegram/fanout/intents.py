@@ -19,7 +19,8 @@ from bots.telegram.fanout.recipients import Recipient
 from bots.telegram.fanout.trading import user_chat
 from bots.telegram.formatters.trading_notices import intent_outcome, intent_prompt
 from bots.telegram.i18n import translator
-from bots.telegram.routers.intents import NO_BUTTONS, intent_keyboard, token_of
+from bots.telegram.routers.inplace import NO_BUTTONS
+from bots.telegram.routers.intents import intent_keyboard, token_of
 from bots.telegram.services import BotServices
 from core.trading.autotrade import IntentState, intent_key
 from core.trading.execution import outcome_of

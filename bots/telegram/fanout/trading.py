@@ -15,7 +15,8 @@ from bots.telegram.fanout.delivery import AlertKind, Subject
 from bots.telegram.fanout.recipients import Recipient
 from bots.telegram.formatters.trading_notices import order_notice
 from bots.telegram.i18n import DEFAULT_LANG
-from bots.telegram.routers.intents import NO_BUTTONS, token_of
+from bots.telegram.routers.inplace import NO_BUTTONS
+from bots.telegram.routers.intents import token_of
 from bots.telegram.services import BotServices
 from core.trading.notices import TradeNotice, notice_from_stream_fields
 

@@ -34,7 +34,7 @@ from bots.telegram.formatters import autotrade as fmt
 from bots.telegram.formatters.tpsl import template_error
 from bots.telegram.formatters.trading import limits_line, trading_unavailable
 from bots.telegram.i18n import Translator
-from bots.telegram.routers.inplace import edit_or_send
+from bots.telegram.routers.inplace import NO_BUTTONS, edit_or_send
 from bots.telegram.services import BotServices
 from core.errors import UpstreamError, UserInputError
 from core.programs import LAMPORTS_PER_SOL
@@ -55,7 +55,6 @@ log = structlog.get_logger(__name__)
 ACTIONS = ("on", "off", "rm", "go", "no")
 _PAIR = re.compile(r"^(?P<key>[a-z_]+)(?P<op>>=|=)(?P<value>.*)$")
 KEYS = ("strength", "smart", "tags", "buy", "mode", "tpsl", "slippage")
-NO_BUTTONS = InlineKeyboardMarkup(inline_keyboard=[])  # an edit to a list without rules
 RULE_ID_MAX = 2**31 - 1  # a larger id typed is no rule (and would not fit the query)
 
 

@@ -9,6 +9,9 @@ from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 
 log = structlog.get_logger(__name__)
 
+# An edit with this keyboard removes the message's buttons (a new message gets none at all).
+NO_BUTTONS = InlineKeyboardMarkup(inline_keyboard=[])
+
 
 async def edit_or_send(
     query: CallbackQuery, text: str, keyboard: InlineKeyboardMarkup | None

@@ -24,7 +24,7 @@ from bots.telegram.formatters.trading_notices import (
     intent_outcome,
 )
 from bots.telegram.i18n import Translator
-from bots.telegram.routers.inplace import edit_or_send
+from bots.telegram.routers.inplace import NO_BUTTONS, edit_or_send
 from bots.telegram.services import BotServices
 from core.errors import UserInputError
 from core.trading.autotrade import Intent, IntentState
@@ -35,7 +35,6 @@ from core.users.service import UserProfile
 log = structlog.get_logger(__name__)
 
 # Replaces the buttons when a message is edited (and shows none on a new one).
-NO_BUTTONS = InlineKeyboardMarkup(inline_keyboard=[])
 
 
 class IntentAnswer(CallbackData, prefix="ai"):
