@@ -25,8 +25,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from core.decode import DecodeStats, decode_logs
+from tests import shared_dir
 
-FIXTURES = Path(__file__).resolve().parents[1].parent / "shared" / "fixtures" / "mainnet"
+FIXTURES = shared_dir.FIXTURES / "mainnet"
 
 
 def _base_logs() -> list[list[str]]:

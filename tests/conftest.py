@@ -20,6 +20,7 @@ import pytest
 import redis
 
 from core.storage.migrate import upgrade
+from tests import shared_dir
 from tests.telegram_emulator import TelegramEmulator, start_emulator
 
 PG_SERVER_DSN = os.environ.get(
@@ -27,15 +28,15 @@ PG_SERVER_DSN = os.environ.get(
 )
 REDIS_URL = os.environ.get("SOLSIGNALS_TEST_REDIS", "redis://127.0.0.1:6379/0")
 
-SHARED = Path(__file__).resolve().parents[1].parent / "shared"
-FIXTURES = SHARED / "fixtures"
+FIXTURES = shared_dir.FIXTURES
 
 
 @pytest.fixture(scope="session")
 def shared_fixtures() -> Path:
     """../shared/fixtures (real mainnet data). Missing means a broken checkout: fail loudly."""
     if not FIXTURES.is_dir():
-        pytest.fail(f"shared fixtures not found at {FIXTURES}")
+        looked = ", ".join(str(p) for p in shared_dir.candidates())
+        pytest.fail(f"shared fixtures not found (looked in: {looked}); set SOLSIGNALS_SHARED_DIR")
     return FIXTURES
 
 
